@@ -24,7 +24,10 @@ export interface Executable {
   /** Names and static shapes of the graph inputs that must be fed. */
   readonly inputs: readonly { name: string; dtype: Tensor['dtype']; shape: readonly number[] }[];
   readonly outputs: readonly { name: string; dtype: Tensor['dtype']; shape: readonly number[] }[];
-  /** Runs the graph. Feeds are checked by name, dtype and shape before they reach the runtime. */
+  /**
+   * Runs the graph. Feeds are checked by name, dtype and shape before they reach the runtime.
+   * Results are keyed by the names of the output Values given to compile.
+   */
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
   /** Ends profiling (if on) and returns the profile file path. */
   endProfiling?(): string | undefined;

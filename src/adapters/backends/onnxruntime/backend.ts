@@ -1,0 +1,113 @@
+/**
+ * The ONNX Runtime backend: compiles graph IR into InferenceSessions (frozen tensors embedded as
+ * initializers), caches them per graph, outputs and options, and checks every feed by name,
+ * dtype and shape before it reaches the runtime.
+ */
+import * as ort from 'onnxruntime-node';
+import type { Backend, CompileOptions, Executable } from '../../../core/contracts.js';
+import { BackendError, FeedError } from '../../../core/errors.js';
+import type { Graph, Value } from '../../../core/graph/graph.js';
+import { serializeModel } from '../../../core/graph/onnx.js';
+import { type Tensor, sameShape, shapeToString } from '../../../core/tensor.js';
+import { assertCudaAvailable } from './cuda.js';
+import { fromOrt, toOrt } from './tensors.js';
+
+type IoSpec = { name: string; dtype: Tensor['dtype']; shape: readonly number[] };
+
+class OrtExecutable implements Executable {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly inputs: readonly IoSpec[],
+    readonly outputs: readonly IoSpec[],
+    /** The runtime's name of each output (an Identity's, where the value is an input). */
+    private readonly runtimeNames: readonly string[],
+    private readonly onDispose: () => void,
+  ) {}
+
+  async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const spec of this.inputs) {
+      const t = feeds[spec.name];
+      if (!t) throw new FeedError(`missing input '${spec.name}' (${spec.dtype}${shapeToString(spec.shape)})`, { name: spec.name });
+      if (t.dtype !== spec.dtype || !sameShape(t.shape, spec.shape)) {
+        throw new FeedError(
+          `input '${spec.name}': expected ${spec.dtype}${shapeToString(spec.shape)}, got ${t.dtype}${shapeToString(t.shape)}`,
+          { name: spec.name, expected: { dtype: spec.dtype, shape: spec.shape }, got: { dtype: t.dtype, shape: t.shape } },
+        );
+      }
+      ortFeeds[spec.name] = toOrt(spec.name, t);
+    }
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputs.some((s) => s.name === name)) {
+        throw new FeedError(`unknown input '${name}'; the graph takes ${this.inputs.map((s) => s.name).join(', ')}`, { name });
+      }
+    }
+    const out = await this.session.run(ortFeeds);
+    const result: Record<string, Tensor> = {};
+    this.outputs.forEach((spec, i) => (result[spec.name] = fromOrt(out[this.runtimeNames[i]!]!)));
+    return result;
+  }
+
+  endProfiling(): string | undefined {
+    this.session.endProfiling();
+    return undefined;
+  }
+
+  async dispose(): Promise<void> {
+    this.onDispose();
+    await this.session.release();
+  }
+}
+
+export interface OrtBackendOptions extends CompileOptions {
+  /** Compiled sessions kept per graph; least recently used are released beyond this. */
+  maxCachedSessions?: number;
+}
+
+export class OnnxRuntimeBackend implements Backend {
+  readonly name: string;
+  private readonly cache = new WeakMap<Graph, Map<string, Promise<Executable>>>();
+
+  constructor(private readonly defaults: OrtBackendOptions = {}) {
+    this.name = `onnxruntime-${defaults.executionProvider ?? 'cpu'}`;
+  }
+
+  async init(): Promise<void> {
+    if ((this.defaults.executionProvider ?? 'cpu') === 'cuda') assertCudaAvailable();
+  }
+
+  compile(graph: Graph, outputs: readonly Value[], options: CompileOptions = {}): Promise<Executable> {
+    const opts = { ...this.defaults, ...options };
+    const key = JSON.stringify([outputs.map((v) => v.name), opts]);
+    let perGraph = this.cache.get(graph);
+    if (!perGraph) this.cache.set(graph, (perGraph = new Map()));
+    const hit = perGraph.get(key);
+    if (hit) return hit;
+    const made = this.create(graph, outputs, opts, () => perGraph!.delete(key));
+    perGraph.set(key, made);
+    made.catch(() => perGraph!.delete(key));
+    return made;
+  }
+
+  private async create(graph: Graph, outputs: readonly Value[], opts: CompileOptions, onDispose: () => void): Promise<Executable> {
+    const provider = opts.executionProvider ?? 'cpu';
+    if (provider === 'cuda') assertCudaAvailable();
+    else if (provider !== 'cpu') throw new BackendError(`unknown execution provider '${provider}'; use 'cpu' or 'cuda'`);
+    const { bytes, outputNames, inputs } = serializeModel(graph, { outputs });
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: provider === 'cuda' ? [{ name: 'cuda', deviceId: opts.deviceId ?? 0 } as never] : ['cpu'],
+      graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
+      ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+      ...(opts.profileFilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix } : {}),
+    };
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, sessionOptions);
+    } catch (e) {
+      throw new BackendError(`ONNX Runtime could not load graph '${graph.name}': ${(e as Error).message}`, { graph: graph.name });
+    }
+    const inputSpecs = inputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape }));
+    const outputSpecs = outputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape }));
+    return new OrtExecutable(session, inputSpecs, outputSpecs, outputNames, onDispose);
+  }
+}

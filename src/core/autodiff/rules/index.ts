@@ -1,0 +1,3 @@
+/** Importing this module registers every gradient rule. */
+import './arithmetic.js';
+import './reduce.js';
