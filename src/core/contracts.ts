@@ -143,3 +143,41 @@ export interface HostAdapter {
 
 export type StrategyFactory = (options: MethodOptions) => MaskStrategy;
 export type OptimizerFactory = (options: MethodOptions) => Optimizer;
+
+// ---------------------------------------------------------------- persistence and logging
+
+/** Reads and writes named tensors as one file (the Hugging Face adapter stores safetensors). */
+export interface TensorStore {
+  /** Writes atomically: a crash leaves either the old file or the new one. */
+  save(path: string, tensors: ReadonlyMap<string, Tensor>, metadata?: Record<string, string>): void;
+  load(path: string): Map<string, Tensor>;
+}
+
+/** One optimizer step's record, as written to the JSONL log. */
+export interface StepRecord {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokens: number;
+  tokensPerSecond: number;
+  elapsedSeconds: number;
+  refreshed?: boolean;
+}
+
+export interface EvalRecord {
+  step: number;
+  split: string;
+  loss?: number;
+  accuracy?: number;
+  records: number;
+}
+
+export interface TrainingLogger {
+  start?(info: { method: string; totalSteps: number }): void;
+  step(record: StepRecord): void;
+  eval?(record: EvalRecord): void;
+  message?(text: string): void;
+  end?(): void;
+}

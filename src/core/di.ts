@@ -1,0 +1,12 @@
+/**
+ * Dependency-injection tokens. Interfaces have no runtime type, so every injection names its
+ * token explicitly with @inject(TOKENS.X); nothing relies on emitted decorator metadata.
+ */
+export const TOKENS = {
+  Registry: Symbol.for('lift-sft.Registry'),
+  Backend: Symbol.for('lift-sft.Backend'),
+  CompileOptions: Symbol.for('lift-sft.CompileOptions'),
+  TensorStore: Symbol.for('lift-sft.TensorStore'),
+  TrainingLogger: Symbol.for('lift-sft.TrainingLogger'),
+  Trainer: Symbol.for('lift-sft.Trainer'),
+} as const;

@@ -1,0 +1,44 @@
+/**
+ * DenseOps on a compute backend: each product shape compiles one Gemm graph once, so the big
+ * products of randomized SVD and low-rank reconstruction run in the runtime's BLAS, not in JS.
+ */
+import type { Backend, CompileOptions, DenseOps, Executable } from '../contracts.js';
+import { Graph } from '../graph/graph.js';
+import * as op from '../graph/ops.js';
+import { tensor } from '../tensor.js';
+
+export class BackendDenseOps implements DenseOps {
+  private readonly sessions = new Map<string, Promise<{ exe: Executable; out: string }>>();
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly options: CompileOptions = {},
+  ) {}
+
+  async matmul(
+    a: Float32Array,
+    aShape: readonly [number, number],
+    b: Float32Array,
+    bShape: readonly [number, number],
+    opts: { transA?: boolean; transB?: boolean } = {},
+  ): Promise<Float32Array> {
+    const key = `${aShape}|${bShape}|${opts.transA ? 1 : 0}${opts.transB ? 1 : 0}`;
+    let entry = this.sessions.get(key);
+    if (!entry) {
+      const g = new Graph('dense_matmul');
+      const x = g.input('a', 'float32', aShape);
+      const y = g.input('b', 'float32', bShape);
+      const c = op.gemm(x, y, undefined, { transA: opts.transA, transB: opts.transB });
+      entry = this.backend.compile(g, [c], this.options).then((exe) => ({ exe, out: c.name }));
+      this.sessions.set(key, entry);
+    }
+    const { exe, out } = await entry;
+    const res = await exe.run({ a: tensor('float32', aShape, a), b: tensor('float32', bShape, b) });
+    return res[out]!.data as Float32Array;
+  }
+
+  async dispose(): Promise<void> {
+    for (const e of this.sessions.values()) await (await e).exe.dispose();
+    this.sessions.clear();
+  }
+}
