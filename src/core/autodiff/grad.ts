@@ -65,7 +65,7 @@ export function grad(graph: Graph, loss: Value, wrt: readonly Value[], options: 
     const rule = gradientRule(node.op);
     if (!rule) throw new NoGradientError(node.op);
     const dys = node.outputs.map(total);
-    const dxs = rule(node, dys);
+    const dxs = rule(node, dys, node.inputs.map(onPath));
     node.inputs.forEach((x, j) => {
       const dx = dxs[j];
       if (dx && onPath(x)) accumulate(x, dx);

@@ -5,8 +5,16 @@
  */
 import type { Node, Value } from '../graph/graph.js';
 
-/** dys[i] is the gradient of node.outputs[i], or undefined when no gradient flows into it. */
-export type GradRule = (node: Node, dys: readonly (Value | undefined)[]) => readonly (Value | undefined)[];
+/**
+ * dys[i] is the gradient of node.outputs[i], or undefined when no gradient flows into it.
+ * wants[j] says whether input j needs a gradient: a rule may skip building the others (they
+ * would be pruned before serialization anyway, but skipping keeps large graphs small).
+ */
+export type GradRule = (
+  node: Node,
+  dys: readonly (Value | undefined)[],
+  wants: readonly boolean[],
+) => readonly (Value | undefined)[];
 
 const rules = new Map<string, GradRule>();
 

@@ -147,7 +147,12 @@ export function gemm(
   const [kb, n] = opts.transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
   if (ka !== kb) throw shapeError(op, ins, `inner dimensions ${ka} and ${kb} differ`);
   if (c) {
-    const out = broadcastShapes(op, [c, { shape: [m, n], rank: 2 } as unknown as Value]);
+    let out: number[] = [];
+    try {
+      out = broadcastShapes(op, [c, { shape: [m, n], rank: 2 } as unknown as Value]);
+    } catch {
+      // rethrown below naming A, B and C rather than the stand-in for [M, N]
+    }
     if (out.length !== 2 || out[0] !== m || out[1] !== n) throw shapeError(op, ins, `C does not broadcast to [${m}, ${n}]`);
   }
   const attrs: Record<string, AttrValue> = {};
@@ -187,14 +192,18 @@ export function reduceSum(x: Value, axes: readonly number[], keepdims = false): 
   return node1('ReduceSum', [x, int64s(x.graph, r.axes)], x.dtype, r.shape, { keepdims: keepdims ? 1 : 0 });
 }
 
+/** Empty axes reduce nothing, as in reduceSum. */
 export function reduceMean(x: Value, axes: readonly number[], keepdims = false): Value {
   requireFloat('ReduceMean', [x]);
   const r = reducedShape('ReduceMean', x, axes, keepdims);
+  // Opset 17 reads an empty axes attribute as "all axes"; keep ReduceSum's meaning instead.
+  if (r.axes.length === 0) return x;
   return node1('ReduceMean', [x], x.dtype, r.shape, { axes: r.axes, keepdims: keepdims ? 1 : 0 });
 }
 
 export function reduceMax(x: Value, axes: readonly number[], keepdims = false): Value {
   const r = reducedShape('ReduceMax', x, axes, keepdims);
+  if (r.axes.length === 0) return x;
   return node1('ReduceMax', [x], x.dtype, r.shape, { axes: r.axes, keepdims: keepdims ? 1 : 0 });
 }
 
@@ -355,4 +364,55 @@ const DATA_TYPE: Record<DType, number> = {
 
 export function onnxDataType(d: DType): number {
   return DATA_TYPE[d];
+}
+
+// ---------------------------------------------------------------- added for gradient rules
+
+export const sign = (x: Value) => unary('Sign', x, false);
+
+/** A tensor of the given static shape filled with one value, without embedding its bytes in the model. */
+export function constantOfShape(g: Graph, shape: readonly number[], value: number, dtype: DType): Value {
+  return g.addNode('ConstantOfShape', [int64s(g, shape)], [{ dtype, shape, name: 'fill' }], { value: oneElement(value, dtype) })[0]!;
+}
+
+function oneElement(x: number, dtype: DType): Tensor {
+  const t = tensor(dtype, [1]);
+  if (dtype === 'int64') (t.data as BigInt64Array)[0] = BigInt(x);
+  else (t.data as Float32Array)[0] = x;
+  return t;
+}
+
+/** Constant-mode Pad; pads = [begin_0, ..., begin_{r-1}, end_0, ..., end_{r-1}], all >= 0. */
+export function pad(x: Value, pads: readonly number[], value = 0): Value {
+  if (pads.length !== 2 * x.rank || pads.some((p) => !Number.isInteger(p) || p < 0)) {
+    throw shapeError('Pad', [x], `pads [${pads.join(', ')}] must be ${2 * x.rank} non-negative integers`);
+  }
+  if (pads.every((p) => p === 0)) return x;
+  const shape = x.shape.map((d, i) => d + pads[i]! + pads[i + x.rank]!);
+  const ins = [x, int64s(x.graph, pads)];
+  if (value !== 0) ins.push(scalar(x.graph, value, x.dtype));
+  return node1('Pad', ins, x.dtype, shape, { mode: 'constant' });
+}
+
+/** ScatterND: output shape = data's; updates shape = indices[:-1] + data[indices[-1]:]. */
+export function scatterND(data: Value, indices: Value, updates: Value, reduction: 'none' | 'add' = 'none'): Value {
+  const ins = [data, indices, updates];
+  if (indices.dtype !== 'int64') throw shapeError('ScatterND', ins, `'${indices.name}' must be int64 indices`);
+  sameDtype('ScatterND', [data, updates]);
+  const k = indices.shape[indices.rank - 1];
+  if (indices.rank < 1 || k === undefined || k > data.rank) throw shapeError('ScatterND', ins, 'the last dimension of indices must be at most the rank of data');
+  const want = [...indices.shape.slice(0, -1), ...data.shape.slice(k)];
+  if (want.length !== updates.rank || want.some((d, i) => d !== updates.shape[i])) {
+    throw shapeError('ScatterND', ins, `updates must have shape [${want.join(', ')}]`);
+  }
+  return node1('ScatterND', ins, data.dtype, data.shape, reduction === 'none' ? {} : { reduction });
+}
+
+/** GatherND (batch_dims 0): output shape = indices[:-1] + data[indices[-1]:]. */
+export function gatherND(data: Value, indices: Value): Value {
+  const ins = [data, indices];
+  if (indices.dtype !== 'int64') throw shapeError('GatherND', ins, `'${indices.name}' must be int64 indices`);
+  const k = indices.shape[indices.rank - 1];
+  if (indices.rank < 1 || k === undefined || k > data.rank) throw shapeError('GatherND', ins, 'the last dimension of indices must be at most the rank of data');
+  return node1('GatherND', ins, data.dtype, [...indices.shape.slice(0, -1), ...data.shape.slice(k)]);
 }

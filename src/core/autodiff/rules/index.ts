@@ -1,3 +1,6 @@
 /** Importing this module registers every gradient rule. */
 import './arithmetic.js';
+import './elementwise.js';
+import './indexing.js';
 import './reduce.js';
+import './shape.js';
