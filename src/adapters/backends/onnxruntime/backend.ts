@@ -59,6 +59,15 @@ class OrtExecutable implements Executable {
   }
 }
 
+/**
+ * ONNX Runtime's extended fusions rewrite patterns into contrib ops that only have float32 kernels
+ * (x·sigmoid(x) becomes QuickGelu), so float64 graphs (gradient checks) stay at 'basic'.
+ */
+function defaultOptimizationLevel(graph: Graph): 'basic' | 'all' {
+  const f64 = graph.inputs.some((v) => v.dtype === 'float64') || [...graph.initializers.values()].some((i) => i.value.dtype === 'float64');
+  return f64 ? 'basic' : 'all';
+}
+
 export interface OrtBackendOptions extends CompileOptions {
   /** Compiled sessions kept per graph; least recently used are released beyond this. */
   maxCachedSessions?: number;
@@ -96,7 +105,7 @@ export class OnnxRuntimeBackend implements Backend {
     const { bytes, outputNames, inputs } = serializeModel(graph, { outputs });
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: provider === 'cuda' ? [{ name: 'cuda', deviceId: opts.deviceId ?? 0 } as never] : ['cpu'],
-      graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
+      graphOptimizationLevel: opts.graphOptimizationLevel ?? defaultOptimizationLevel(graph),
       ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
       ...(opts.profileFilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix } : {}),
     };
