@@ -1,0 +1,217 @@
+/**
+ * Singular value decompositions for LIFT's rank reduction W_r = U_r Σ_r V_rᵀ.
+ *
+ * - exactSvd: a thin Householder QR reduces the matrix to its p×p triangular factor
+ *   (p = min(m, n)), which ml-matrix decomposes; exact to float64 rounding.
+ * - randomizedSvd: Halko–Martinsson–Tropp (2011), Algorithm 4.4 + 5.1: Gaussian sketch with
+ *   oversampling, power iterations re-orthonormalized by QR after every product (so the small
+ *   singular directions are not lost to rounding), then the SVD of the small B = QᵀA.
+ *   Every product with the m×n matrix runs through DenseOps, i.e. on the backend when there is one.
+ */
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+import type { DenseOps } from '../contracts.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Rng } from '../rng.js';
+import { hostDenseOps } from './host-ops.js';
+import { householderQr } from './qr.js';
+
+/** A thin SVD: A ≈ U diag(s) Vᵀ with `rank` triplets, s descending. */
+export interface SvdResult {
+  readonly m: number;
+  readonly n: number;
+  readonly rank: number;
+  /** U [m, rank], row-major. */
+  readonly u: Float64Array;
+  /** Singular values, descending. */
+  readonly s: Float64Array;
+  /** V [n, rank], row-major. */
+  readonly v: Float64Array;
+}
+
+export const DEFAULT_OVERSAMPLING = 10;
+export const DEFAULT_POWER_ITERATIONS = 2;
+/** Matrices whose smaller side is at most this many get the exact SVD (see chooseSvd). */
+export const DEFAULT_EXACT_THRESHOLD = 128;
+
+/** Full thin SVD (rank = min(m, n)) of the row-major m×n matrix `a`. */
+export function exactSvd(a: Float32Array | Float64Array, m: number, n: number): SvdResult {
+  checkMatrix(a, m, n);
+  const p = Math.min(m, n);
+  if (m === n) {
+    const svd = mlSvd(a, m, n);
+    return { m, n, rank: p, u: fromMatrix(svd.leftSingularVectors, p), s: Float64Array.from(svd.diagonal), v: fromMatrix(svd.rightSingularVectors, p) };
+  }
+  if (m > n) {
+    // A = Q R  ⇒  A = (Q U_R) Σ V_Rᵀ
+    const { q, r } = householderQr(toColumnMajor(a, m, n), m, n, true);
+    const svd = mlSvd(r!, n, n);
+    return { m, n, rank: p, u: combineColumns(q, m, n, svd.leftSingularVectors, p), s: Float64Array.from(svd.diagonal), v: fromMatrix(svd.rightSingularVectors, p) };
+  }
+  // m < n: Aᵀ = Q R  ⇒  A = Rᵀ Qᵀ = U_{Rᵀ} Σ (Q V_{Rᵀ})ᵀ. A row-major is Aᵀ column-major.
+  const { q, r } = householderQr(Float64Array.from(a), n, m, true);
+  const svd = mlSvd(transposeSquare(r!, m), m, m);
+  return { m, n, rank: p, u: fromMatrix(svd.leftSingularVectors, p), s: Float64Array.from(svd.diagonal), v: combineColumns(q, n, m, svd.rightSingularVectors, p) };
+}
+
+export interface RandomizedSvdOptions {
+  /** Source of the Gaussian sketch. */
+  rng: Rng;
+  /** Where the products with A run; plain loops when absent. */
+  ops?: DenseOps;
+  /** Extra sketch columns beyond the rank; at least 10. Default 10. */
+  oversampling?: number;
+  /** Power (subspace) iterations; at least 2. Default 2. */
+  powerIterations?: number;
+}
+
+/** The leading `rank` singular triplets of the row-major m×n float32 matrix `a`, approximately. */
+export async function randomizedSvd(
+  a: Float32Array,
+  m: number,
+  n: number,
+  rank: number,
+  options: RandomizedSvdOptions,
+): Promise<SvdResult> {
+  checkMatrix(a, m, n);
+  checkRank(rank, Math.min(m, n));
+  const oversampling = checkAtLeast('oversampling', options.oversampling ?? DEFAULT_OVERSAMPLING, 10);
+  const powerIterations = checkAtLeast('powerIterations', options.powerIterations ?? DEFAULT_POWER_ITERATIONS, 2);
+  const ops = options.ops ?? hostDenseOps;
+  const l = Math.min(rank + oversampling, m, n);
+
+  // Products are formed transposed (Yᵀ = Ωᵀ Aᵀ, Zᵀ = Qᵀ A) so every sketch comes back row-major
+  // [l, ·], which is exactly the column-major layout the QR wants: no transposes on the host.
+  const omegaT = new Float32Array(l * n);
+  for (let i = 0; i < omegaT.length; i++) omegaT[i] = options.rng.normal();
+  let q = householderQr(Float64Array.from(await ops.matmul(omegaT, [l, n], a, [m, n], { transB: true })), m, l).q;
+  for (let it = 0; it < powerIterations; it++) {
+    const zT = await ops.matmul(Float32Array.from(q), [l, m], a, [m, n]);
+    const qz = householderQr(Float64Array.from(zT), n, l).q;
+    const yT = await ops.matmul(Float32Array.from(qz), [l, n], a, [m, n], { transB: true });
+    q = householderQr(Float64Array.from(yT), m, l).q;
+  }
+  // B = QᵀA [l, n]; its row-major data is Bᵀ column-major. Bᵀ = Q_b R_b ⇒ B = R_bᵀ Q_bᵀ, so the
+  // SVD of B needs only the SVD of the l×l matrix R_bᵀ.
+  const b = await ops.matmul(Float32Array.from(q), [l, m], a, [m, n]);
+  const { q: qb, r: rb } = householderQr(Float64Array.from(b), n, l, true);
+  const small = mlSvd(transposeSquare(rb!, l), l, l);
+  return {
+    m,
+    n,
+    rank,
+    u: combineColumns(q, m, l, small.leftSingularVectors, rank),
+    s: Float64Array.from(small.diagonal.slice(0, rank)),
+    v: combineColumns(qb, n, l, small.rightSingularVectors, rank),
+  };
+}
+
+export type SvdChoice = 'identity' | 'exact' | 'randomized';
+
+export interface LowRankOptions extends RandomizedSvdOptions {
+  /**
+   * Matrices whose smaller side p satisfies p ≤ max(exactThreshold, rank + oversampling) get the
+   * exact SVD: there the sketch would be (nearly) as large as the matrix, so randomization saves
+   * nothing and costs accuracy. Default 128.
+   */
+  exactThreshold?: number;
+}
+
+/** Which decomposition lowRankReconstruction uses for an m×n matrix at this rank. */
+export function chooseSvd(m: number, n: number, rank: number, options: Omit<LowRankOptions, 'rng' | 'ops'> = {}): SvdChoice {
+  const p = Math.min(m, n);
+  if (rank >= p) return 'identity';
+  const threshold = options.exactThreshold ?? DEFAULT_EXACT_THRESHOLD;
+  const oversampling = options.oversampling ?? DEFAULT_OVERSAMPLING;
+  return p <= Math.max(threshold, rank + oversampling) ? 'exact' : 'randomized';
+}
+
+/**
+ * W_r = U_r Σ_r V_rᵀ, the best rank-`rank` approximation of the row-major m×n matrix W, as float32.
+ * When rank ≥ min(m, n) that is W itself (a copy).
+ */
+export async function lowRankReconstruction(
+  w: Float32Array,
+  m: number,
+  n: number,
+  rank: number,
+  options: LowRankOptions,
+): Promise<Float32Array> {
+  checkMatrix(w, m, n);
+  if (!Number.isInteger(rank) || rank < 1) {
+    throw new InvalidArgumentError(`rank must be a positive integer; got ${rank}`, { field: 'rank', value: rank });
+  }
+  if (options.exactThreshold !== undefined) checkAtLeast('exactThreshold', options.exactThreshold, 0);
+  const choice = chooseSvd(m, n, rank, options);
+  if (choice === 'identity') return w.slice();
+  const svd = choice === 'exact' ? exactSvd(w, m, n) : await randomizedSvd(w, m, n, rank, options);
+  const us = new Float32Array(m * rank);
+  for (let i = 0; i < m; i++) for (let j = 0; j < rank; j++) us[i * rank + j] = svd.u[i * svd.rank + j]! * svd.s[j]!;
+  const v = new Float32Array(n * rank);
+  for (let i = 0; i < n; i++) for (let j = 0; j < rank; j++) v[i * rank + j] = svd.v[i * svd.rank + j]!;
+  return (options.ops ?? hostDenseOps).matmul(us, [m, rank], v, [n, rank], { transB: true });
+}
+
+// ---------------------------------------------------------------- helpers
+
+function mlSvd(a: ArrayLike<number>, m: number, n: number): SingularValueDecomposition {
+  const mat = new Matrix(m, n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) mat.set(i, j, a[i * n + j]!);
+  return new SingularValueDecomposition(mat, { autoTranspose: true });
+}
+
+/** The first `cols` columns of a matrix as row-major float64. */
+function fromMatrix(mat: Matrix, cols: number): Float64Array {
+  const out = new Float64Array(mat.rows * cols);
+  for (let i = 0; i < mat.rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = mat.get(i, j);
+  return out;
+}
+
+/** Row-major [rows, cols] product Q · C[:, :cols], Q column-major [rows, l], C an l×≥cols Matrix. */
+function combineColumns(q: Float64Array, rows: number, l: number, c: Matrix, cols: number): Float64Array {
+  const colMajor = new Float64Array(rows * cols);
+  for (let j = 0; j < cols; j++) {
+    const oj = j * rows;
+    for (let t = 0; t < l; t++) {
+      const coef = c.get(t, j);
+      const qt = t * rows;
+      for (let i = 0; i < rows; i++) colMajor[oj + i]! += coef * q[qt + i]!;
+    }
+  }
+  const out = new Float64Array(rows * cols);
+  for (let j = 0; j < cols; j++) for (let i = 0; i < rows; i++) out[i * cols + j] = colMajor[j * rows + i]!;
+  return out;
+}
+
+function toColumnMajor(a: ArrayLike<number>, m: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * m + i] = a[i * n + j]!;
+  return out;
+}
+
+function transposeSquare(a: Float64Array, p: number): Float64Array {
+  const out = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) out[j * p + i] = a[i * p + j]!;
+  return out;
+}
+
+function checkMatrix(a: ArrayLike<number>, m: number, n: number): void {
+  if (!Number.isInteger(m) || !Number.isInteger(n) || m < 1 || n < 1) {
+    throw new InvalidArgumentError(`matrix shape must be two positive integers; got [${m}, ${n}]`, { field: 'shape' });
+  }
+  if (a.length !== m * n) {
+    throw new InvalidArgumentError(`matrix has ${a.length} elements but shape [${m}, ${n}] needs ${m * n}`, { field: 'shape' });
+  }
+}
+
+function checkRank(rank: number, p: number): void {
+  if (!Number.isInteger(rank) || rank < 1 || rank > p) {
+    throw new InvalidArgumentError(`rank must be an integer in [1, ${p}]; got ${rank}`, { field: 'rank', value: rank });
+  }
+}
+
+function checkAtLeast(field: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new InvalidArgumentError(`${field} must be an integer ≥ ${min}; got ${value}`, { field, value });
+  }
+  return value;
+}

@@ -1,0 +1,45 @@
+/**
+ * Dense AdamW in PyTorch's form (torch.optim.AdamW), as the reference uses for full fine-tuning
+ * and LoRA:
+ *
+ *   p ← p·(1 − lr·wd)                         (decoupled decay first, from the old p)
+ *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+ *   p ← p − (lr/(1−β1ᵗ)) · m / (sqrt(v)/sqrt(1−β2ᵗ) + eps)
+ *
+ * remap works as for sparse-adam (the shared merge), so this optimizer can also drive a sparse
+ * parametrization; for a dense parameter whose indices are all entries it leaves the state as is.
+ */
+import type { MethodOptions } from '../../core/contracts.js';
+import { type AdamHyper, MomentOptimizer, readAdamHyper } from '../../core/optim/index.js';
+
+export const ADAMW_DEFAULTS: AdamHyper = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 };
+
+export class AdamW extends MomentOptimizer {
+  readonly name = 'adamw';
+
+  constructor(hyper: Partial<AdamHyper> = {}) {
+    super({ ...ADAMW_DEFAULTS, ...hyper });
+  }
+
+  /** Reads `betas`, `eps` and `weightDecay` from method options. */
+  static fromOptions(options: MethodOptions): AdamW {
+    return new AdamW(readAdamHyper(options, ADAMW_DEFAULTS));
+  }
+
+  protected update(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: number, lr: number): void {
+    const { beta1, beta2, eps, weightDecay } = this.hyper;
+    const keep = 1 - lr * weightDecay;
+    const stepSize = lr / (1 - beta1 ** t);
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+    const a1 = 1 - beta1;
+    const a2 = 1 - beta2;
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]!;
+      const mi = beta1 * m[i]! + a1 * gi;
+      const vi = beta2 * v[i]! + a2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] = p[i]! * keep - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
+    }
+  }
+}

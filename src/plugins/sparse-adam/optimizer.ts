@@ -1,0 +1,46 @@
+/**
+ * Sparse AdamW in the form LIFT's reference uses (Hugging Face transformers' AdamW,
+ * correct_bias=True): moments exist only for the k masked values it is handed.
+ *
+ *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+ *   p ← p − lr·sqrt(1−β2ᵗ)/(1−β1ᵗ) · m/(sqrt(v)+eps)
+ *   p ← p − lr·wd·p          (only when wd > 0; HF decays after the update, from the updated p)
+ *
+ * Note eps is added to sqrt(v) before the bias correction is folded into the step size; this is
+ * what makes it differ from PyTorch's AdamW (the adamw plugin) beyond the decay order.
+ */
+import type { MethodOptions } from '../../core/contracts.js';
+import { type AdamHyper, MomentOptimizer, readAdamHyper } from '../../core/optim/index.js';
+
+export const SPARSE_ADAM_DEFAULTS: AdamHyper = { beta1: 0.9, beta2: 0.95, eps: 1e-6, weightDecay: 0 };
+
+export class SparseAdamW extends MomentOptimizer {
+  readonly name = 'sparse-adam';
+
+  constructor(hyper: Partial<AdamHyper> = {}) {
+    super({ ...SPARSE_ADAM_DEFAULTS, ...hyper });
+  }
+
+  /** Reads `betas`, `eps` and `weightDecay` from method options. */
+  static fromOptions(options: MethodOptions): SparseAdamW {
+    return new SparseAdamW(readAdamHyper(options, SPARSE_ADAM_DEFAULTS));
+  }
+
+  protected update(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: number, lr: number): void {
+    const { beta1, beta2, eps, weightDecay } = this.hyper;
+    const stepSize = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    const decay = lr * weightDecay;
+    const a1 = 1 - beta1;
+    const a2 = 1 - beta2;
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]!;
+      const mi = beta1 * m[i]! + a1 * gi;
+      const vi = beta2 * v[i]! + a2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      let pi = p[i]! - (stepSize * mi) / (Math.sqrt(vi) + eps);
+      if (decay > 0) pi -= decay * pi;
+      p[i] = pi;
+    }
+  }
+}
