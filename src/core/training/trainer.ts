@@ -1,0 +1,483 @@
+/**
+ * The built-in host: a trainer on the compute backend. It builds the training graph with every
+ * target linear in its method's parametrization, runs forward+backward on the backend, and does
+ * the optimizer's update on the host over the trainable vectors only.
+ */
+import { inject, injectable, optional } from 'inversify';
+import type { Backend, EvalRecord, MaskStrategy, Method, MethodOptions, Optimizer, TensorStore, TrainingLogger } from '../contracts.js';
+import type { RunConfig } from '../config/schema.js';
+import { SftDataLoader } from '../data/loader.js';
+import { collate, type Batch } from '../data/batch.js';
+import type { TokenizedExample } from '../data/tokenize.js';
+import { TOKENS } from '../di.js';
+import { InvalidArgumentError, NonFiniteLossError } from '../errors.js';
+import { grad } from '../autodiff/grad.js';
+import type { Executable } from '../contracts.js';
+import { BackendDenseOps } from '../linalg/backend-ops.js';
+import { maskBudget } from '../linalg/budget.js';
+import { TARGET_MODULES, type ModelConfig, type TargetModule, linearShape, linearWeightName } from '../model/config.js';
+import { buildLlamaTrainingGraph } from '../model/llama.js';
+import { initLora } from '../model/lora.js';
+import type { ParamSource } from '../model/params.js';
+import { loraNames, sparseValuesName } from '../model/params.js';
+import { Registry } from '../registry.js';
+import { Rng } from '../rng.js';
+import { type Tensor, tensor } from '../tensor.js';
+import { type Checkpoint, type TrainingState, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { clipGlobalNorm } from './clip.js';
+import { learningRate } from './schedule.js';
+import {
+  type Target,
+  effectiveWeight,
+  gatherValues,
+  maskBytes,
+  refreshMasks,
+  selectMask,
+  trainableCount,
+  trainableVectors,
+} from './targets.js';
+
+export interface TrainerModel {
+  config: ModelConfig;
+  weights: ReadonlyMap<string, Tensor<'float32'>>;
+}
+
+export interface EvalHookContext {
+  step: number;
+  /** The model's weights as a plain forward uses them (sparse folded, LoRA merged). */
+  weights: () => Map<string, Tensor<'float32'>>;
+}
+
+export interface TrainRequest {
+  run: RunConfig;
+  model: TrainerModel;
+  train: readonly TokenizedExample[];
+  padTokenId: number;
+  /** Held-out sets whose mean token loss is measured on the evaluation schedule. */
+  evalSets?: readonly { name: string; examples: readonly TokenizedExample[] }[];
+  /** Extra evaluation (e.g. accuracy by generation) on the same schedule. */
+  evaluate?: (ctx: EvalHookContext) => Promise<EvalRecord[]>;
+  /** Continue from the newest checkpoint in run.output.dir. */
+  resume?: boolean;
+  /** Stop after this optimizer step (tests of kill-and-resume); the run's schedule stays that of all steps. */
+  stopAfterStep?: number;
+}
+
+export interface TrainResult {
+  method: string;
+  options: MethodOptions;
+  steps: number;
+  finalLoss: number;
+  losses: { step: number; loss: number }[];
+  evals: EvalRecord[];
+  trainableParams: number;
+  optimizerStateBytes: number;
+  maskBytes: number;
+  tokens: number;
+  wallSeconds: number;
+  tokensPerSecond: number;
+  /** The model weights with the training applied (sparse folded, LoRA merged). */
+  weights: () => Map<string, Tensor<'float32'>>;
+  /** LoRA adapters (PEFT names) when the method is lora. */
+  adapters: Map<string, Tensor<'float32'>>;
+  lastCheckpoint?: string;
+}
+
+interface Session {
+  exe: Executable;
+  loss: string;
+  count: string;
+  /** Gradient output name for each trainable input name. */
+  grads: Map<string, string>;
+  /** Shape of each trainable input. */
+  shapes: Map<string, readonly number[]>;
+}
+
+@injectable()
+export class Trainer {
+  constructor(
+    @inject(TOKENS.Registry) private readonly registry: Registry,
+    @inject(TOKENS.Backend) private readonly backend: Backend,
+    @inject(TOKENS.TensorStore) private readonly store: TensorStore,
+    @inject(TOKENS.TrainingLogger) @optional() private readonly logger?: TrainingLogger,
+  ) {}
+
+  /** The method, its merged options (defaults ← run options ← optimizer overrides) and peak lr. */
+  resolveMethod(run: RunConfig): { method: Method; options: MethodOptions; lr: number } {
+    const method = this.registry.method(run.method.name);
+    const options: MethodOptions = { ...method.defaults, ...run.method.options };
+    const o = run.optimizer;
+    if (o.betas) options.betas = o.betas;
+    if (o.eps !== undefined) options.eps = o.eps;
+    if (o.weightDecay !== undefined) options.weightDecay = o.weightDecay;
+    const lr = o.lr ?? (options.lr as number | undefined);
+    if (typeof lr !== 'number' || !(lr > 0)) {
+      throw new InvalidArgumentError(`method '${method.name}' has no learning rate: set optimizer.lr or the method's lr option`);
+    }
+    options.lr = lr;
+    return { method, options, lr };
+  }
+
+  async train(req: TrainRequest): Promise<TrainResult> {
+    const { run, model } = req;
+    const t0 = Date.now();
+    const { method, options, lr } = this.resolveMethod(run);
+    const optimizer = this.registry.optimizer(method.optimizer, options);
+    const strategy = method.parametrization === 'sparse' ? this.registry.strategy(method.strategy ?? method.name, options) : undefined;
+    const rng = new Rng(run.seed);
+    const ops = new BackendDenseOps(this.backend, this.compileOptions(run));
+    const loader = new SftDataLoader(req.train, req.padTokenId, { batchSize: run.batchSize, seed: run.seed });
+    const accum = run.gradientAccumulation;
+    const totalSteps = run.steps ?? Math.max(1, Math.ceil((run.epochs * loader.batchesPerEpoch) / accum));
+
+    const targets = await this.initTargets(model, method, options, strategy, rng, ops);
+    let step = 0;
+    let tokens = 0;
+    let elapsedBefore = 0;
+    const losses: { step: number; loss: number }[] = [];
+    let lastCheckpoint: string | undefined;
+    if (req.resume) {
+      const dir = latestCheckpointDir(run.output.dir);
+      if (dir) {
+        const ck = loadCheckpoint(this.store, dir);
+        this.restore(ck, targets, optimizer, method.name);
+        rng.setState(ck.state.rng);
+        loader.seek(ck.state.loader);
+        step = ck.state.step;
+        tokens = ck.state.tokens;
+        elapsedBefore = ck.state.elapsedSeconds;
+        losses.push(...ck.state.losses);
+        lastCheckpoint = dir;
+      }
+    }
+
+    const sessions = new Map<string, Promise<Session>>();
+    const vectors = () => trainableVectors(targets);
+    const evals: EvalRecord[] = [];
+    this.logger?.start?.({ method: method.name, totalSteps });
+    const stopAt = Math.min(totalSteps, req.stopAfterStep ?? totalSteps);
+    let finalLoss = losses.at(-1)?.loss ?? NaN;
+    const runStart = Date.now();
+    let tokensThisRun = 0;
+
+    while (step < stopAt) {
+      const params = vectors();
+      const sum = new Map<string, Float32Array>();
+      let nllSum = 0;
+      let counted = 0;
+      let stepTokens = 0;
+      for (let micro = 0; micro < accum; micro++) {
+        const batch = loader.next();
+        const s = await this.session(sessions, model, targets, batch, run);
+        const out = await s.exe.run(this.feeds(batch, params, s));
+        const loss = (out[s.loss]!.data as Float32Array)[0]!;
+        const count = (out[s.count]!.data as Float32Array)[0]!;
+        if (!Number.isFinite(loss)) throw new NonFiniteLossError(step + 1, loss, lastCheckpoint);
+        // Token-weighted accumulation: the step's loss is Σ nll / Σ counted over all micro-batches.
+        nllSum += loss * count;
+        counted += count;
+        stepTokens += batch.lengths.reduce((a, b) => a + b, 0);
+        for (const [input, gname] of s.grads) {
+          const g = out[gname]!.data as Float32Array;
+          const acc = sum.get(input);
+          if (!acc) sum.set(input, accum === 1 ? g : scaled(g, count));
+          else for (let i = 0; i < g.length; i++) acc[i]! += g[i]! * count;
+        }
+      }
+      if (accum > 1) {
+        const inv = counted > 0 ? 1 / counted : 0;
+        for (const g of sum.values()) for (let i = 0; i < g.length; i++) g[i]! *= inv;
+      }
+      const stepLoss = counted > 0 ? nllSum / counted : 0;
+      const gradNorm = clipGlobalNorm([...sum.values()], run.maxGradNorm);
+      const stepLr = learningRate(lr, step, totalSteps, run.schedule.type, run.schedule.warmupRatio);
+      optimizer.step(params, sum, stepLr);
+      step++;
+      tokens += stepTokens;
+      tokensThisRun += stepTokens;
+      finalLoss = stepLoss;
+      losses.push({ step, loss: stepLoss });
+
+      let refreshed = false;
+      const interval = strategy?.refreshInterval ?? 0;
+      if (strategy && interval > 0 && step % interval === 0 && step < totalSteps) {
+        await refreshMasks(targets, strategy, optimizer, { rng, step, ops });
+        await disposeSessions(sessions);
+        refreshed = true;
+      }
+      const seconds = (Date.now() - runStart) / 1000;
+      if (step % run.logEvery === 0 || step === stopAt) {
+        this.logger?.step({
+          step,
+          totalSteps,
+          loss: stepLoss,
+          lr: stepLr,
+          gradNorm,
+          tokens: stepTokens,
+          tokensPerSecond: seconds > 0 ? tokensThisRun / seconds : 0,
+          elapsedSeconds: elapsedBefore + seconds,
+          ...(refreshed ? { refreshed } : {}),
+        });
+      }
+      const every = run.evaluation.every;
+      if (every > 0 && step % every === 0 && step < totalSteps) evals.push(...(await this.evaluate(req, sessions, targets, step)));
+      const ckEvery = run.output.checkpointEvery;
+      if ((ckEvery > 0 && step % ckEvery === 0) || step === stopAt) {
+        const state: TrainingState = {
+          step,
+          totalSteps,
+          method: method.name,
+          loader: loader.position,
+          rng: rng.getState(),
+          tokens,
+          elapsedSeconds: elapsedBefore + seconds,
+          losses,
+          optimizer: { name: optimizer.name, hyper: optimizer.state().hyper, steps: stepsOf(optimizer) },
+          targets: Object.fromEntries(targets.map((t) => [t.name, describe(t)])),
+        };
+        lastCheckpoint = saveCheckpoint(this.store, run.output.dir, { state, tensors: checkpointTensors(targets), optimizer: optimizer.state() });
+      }
+    }
+    if (step === totalSteps) evals.push(...(await this.evaluate(req, sessions, targets, step)));
+    await disposeSessions(sessions);
+    await ops.dispose();
+    this.logger?.end?.();
+
+    const wallSeconds = (Date.now() - t0) / 1000;
+    const runSeconds = (Date.now() - runStart) / 1000;
+    return {
+      method: method.name,
+      options,
+      steps: step,
+      finalLoss,
+      losses,
+      evals,
+      trainableParams: trainableCount(targets),
+      optimizerStateBytes: optimizer.stateBytes(),
+      maskBytes: maskBytes(targets),
+      tokens,
+      wallSeconds,
+      tokensPerSecond: runSeconds > 0 ? tokensThisRun / runSeconds : 0,
+      weights: () => mergedWeights(model, targets),
+      adapters: loraAdapters(targets),
+      ...(lastCheckpoint ? { lastCheckpoint } : {}),
+    };
+  }
+
+  private compileOptions(run: RunConfig) {
+    return {
+      executionProvider: run.backend.executionProvider,
+      deviceId: run.backend.deviceId,
+      ...(run.backend.threads > 0 ? { intraOpThreads: run.backend.threads } : {}),
+    };
+  }
+
+  /** The target linears in their parametrization, masks selected from the pretrained weights. */
+  private async initTargets(
+    model: TrainerModel,
+    method: Method,
+    options: MethodOptions,
+    strategy: MaskStrategy | undefined,
+    rng: Rng,
+    ops: BackendDenseOps,
+  ): Promise<Target[]> {
+    const modules = (options.targetModules as TargetModule[] | undefined) ?? [...TARGET_MODULES];
+    for (const m of modules) {
+      if (!TARGET_MODULES.includes(m)) throw new InvalidArgumentError(`unknown target module '${m}'; known: ${TARGET_MODULES.join(', ')}`);
+    }
+    const maskRng = rng.fork();
+    const loraRng = rng.fork();
+    const targets: Target[] = [];
+    for (let layer = 0; layer < model.config.numHiddenLayers; layer++) {
+      for (const module of modules) {
+        const name = linearWeightName(layer, module);
+        const [rows, cols] = linearShape(model.config, module);
+        const source = model.weights.get(name);
+        if (!source) throw new InvalidArgumentError(`the model has no weight '${name}'`);
+        // The trainer owns its master copy; the caller's weights stay untouched.
+        const weight = Float32Array.from(source.data);
+        if (method.parametrization === 'dense') {
+          targets.push({ kind: 'dense', name, rows, cols, weight });
+        } else if (method.parametrization === 'lora') {
+          const rank = options.rank as number;
+          const alpha = options.alpha as number;
+          const { a, b } = initLora(rows, cols, rank, loraRng);
+          targets.push({ kind: 'lora', name, rows, cols, weight, rank, alpha, a: a.data, b: b.data });
+        } else {
+          const budget = maskBudget(rows, cols, {
+            ...(options.rank !== undefined ? { rank: options.rank as number } : {}),
+            ...(options.density !== undefined ? { density: options.density as number } : {}),
+          });
+          const indices = await selectMask(strategy!, name, weight, rows, cols, budget, { rng: maskRng, step: 0, ops });
+          targets.push({ kind: 'sparse', name, rows, cols, weight, indices, values: gatherValues(weight, indices), budget });
+        }
+      }
+    }
+    return targets;
+  }
+
+  private restore(ck: Checkpoint, targets: Target[], optimizer: Optimizer, method: string): void {
+    const file = `${ck.dir}/targets.safetensors`;
+    if (ck.state.method !== method) {
+      throw new InvalidArgumentError(`checkpoint ${ck.dir} was written by method '${ck.state.method}', not '${method}'`);
+    }
+    const need = (key: string, length: number) => {
+      const t = ck.tensors.get(key);
+      if (!t || t.data.length !== length) throw new InvalidArgumentError(`${file}: tensor '${key}' is missing or has the wrong size`);
+      return t.data;
+    };
+    for (const t of targets) {
+      if (t.kind === 'lora') {
+        const n = loraNames(t.name);
+        t.a.set(need(n.a, t.a.length) as Float32Array);
+        t.b.set(need(n.b, t.b.length) as Float32Array);
+        continue;
+      }
+      t.weight.set(need(t.name, t.weight.length) as Float32Array);
+      if (t.kind === 'sparse') {
+        const mask = need(`${t.name}.mask`, t.budget);
+        t.indices = Int32Array.from(mask as Int32Array);
+        t.values = gatherValues(t.weight, t.indices);
+      }
+    }
+    optimizer.load(ck.optimizer);
+  }
+
+  private async session(cache: Map<string, Promise<Session>>, model: TrainerModel, targets: readonly Target[], batch: Batch, run: RunConfig): Promise<Session> {
+    const [B, S] = batch.inputIds.shape as [number, number];
+    const key = `${B}x${S}`;
+    let s = cache.get(key);
+    if (!s) {
+      s = this.compileSession(model, targets, B, S, run);
+      cache.set(key, s);
+    }
+    return s;
+  }
+
+  private async compileSession(model: TrainerModel, targets: readonly Target[], batch: number, seqLen: number, run: RunConfig): Promise<Session> {
+    const byName = new Map(targets.map((t) => [t.name, t]));
+    const source = (name: string): ParamSource => {
+      const t = byName.get(name);
+      if (!t) return { kind: 'frozen', w: model.weights.get(name)! };
+      const w = tensor('float32', [t.rows, t.cols], t.weight);
+      if (t.kind === 'dense') return { kind: 'dense' };
+      if (t.kind === 'lora') return { kind: 'lora', w, rank: t.rank, alpha: t.alpha };
+      return { kind: 'sparse', w, indices: t.indices };
+    };
+    const g = buildLlamaTrainingGraph(model.config, { batch, seqLen, weights: source, name: `train-${batch}x${seqLen}` });
+    const inputs = [...g.trainable.entries()];
+    const dws = grad(g.graph, g.loss, inputs.map(([, v]) => v));
+    const exe = await this.backend.compile(g.graph, [g.loss, g.tokenCount, ...dws], this.compileOptions(run));
+    return {
+      exe,
+      loss: g.loss.name,
+      count: g.tokenCount.name,
+      grads: new Map(inputs.map(([input], i) => [input, dws[i]!.name])),
+      shapes: new Map(inputs.map(([input, v]) => [input, v.shape])),
+    };
+  }
+
+  private feeds(batch: Batch, params: ReadonlyMap<string, Float32Array>, session: Session): Record<string, Tensor> {
+    const shape = batch.inputIds.shape;
+    const feeds: Record<string, Tensor> = {
+      input_ids: tensor('int64', shape, toInt64(batch.inputIds.data)),
+      attention_mask: tensor('int64', shape, toInt64(batch.attentionMask.data)),
+      labels: tensor('int64', shape, toInt64(batch.labels.data)),
+    };
+    for (const [name, v] of params) feeds[name] = { dtype: 'float32', shape: session.shapes.get(name)!, data: v };
+    return feeds;
+  }
+
+  /** Mean token loss of each eval set, plus the caller's hook, at the current weights. */
+  private async evaluate(req: TrainRequest, sessions: Map<string, Promise<Session>>, targets: readonly Target[], step: number): Promise<EvalRecord[]> {
+    const out: EvalRecord[] = [];
+    const params = trainableVectors(targets);
+    for (const set of req.evalSets ?? []) {
+      const examples = set.examples.slice(0, req.run.evaluation.maxRecords);
+      let nll = 0;
+      let count = 0;
+      for (let i = 0; i < examples.length; i += req.run.batchSize) {
+        const batch = collate(examples.slice(i, i + req.run.batchSize), req.padTokenId);
+        const s = await this.session(sessions, req.model, targets, batch, req.run);
+        const res = await s.exe.run(this.feeds(batch, params, s));
+        const c = (res[s.count]!.data as Float32Array)[0]!;
+        nll += (res[s.loss]!.data as Float32Array)[0]! * c;
+        count += c;
+      }
+      const rec: EvalRecord = { step, split: set.name, loss: count > 0 ? nll / count : NaN, records: examples.length };
+      this.logger?.eval?.(rec);
+      out.push(rec);
+    }
+    if (req.evaluate) {
+      for (const rec of await req.evaluate({ step, weights: () => mergedWeights(req.model, targets) })) {
+        this.logger?.eval?.(rec);
+        out.push(rec);
+      }
+    }
+    return out;
+  }
+}
+
+function toInt64(a: Int32Array): BigInt64Array {
+  const out = new BigInt64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = BigInt(a[i]!);
+  return out;
+}
+
+function scaled(g: Float32Array, c: number): Float32Array {
+  const out = new Float32Array(g.length);
+  for (let i = 0; i < g.length; i++) out[i] = g[i]! * c;
+  return out;
+}
+
+async function disposeSessions(cache: Map<string, Promise<Session>>): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  for (const s of all) await (await s).exe.dispose();
+}
+
+function stepsOf(optimizer: Optimizer): Record<string, number> {
+  return Object.fromEntries(Object.entries(optimizer.state().params).map(([k, v]) => [k, v.step]));
+}
+
+function describe(t: Target): TrainingState['targets'][string] {
+  if (t.kind === 'sparse') return { kind: t.kind, budget: t.budget };
+  if (t.kind === 'lora') return { kind: t.kind, rank: t.rank, alpha: t.alpha };
+  return { kind: t.kind };
+}
+
+function checkpointTensors(targets: readonly Target[]): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const t of targets) {
+    if (t.kind === 'lora') {
+      const n = loraNames(t.name);
+      out.set(n.a, tensor('float32', [t.rank, t.cols], t.a));
+      out.set(n.b, tensor('float32', [t.rows, t.rank], t.b));
+    } else if (t.kind === 'dense') {
+      out.set(t.name, tensor('float32', [t.rows, t.cols], t.weight));
+    } else {
+      out.set(t.name, effectiveWeight(t));
+      out.set(`${t.name}.mask`, tensor('int32', [t.indices.length], t.indices));
+    }
+  }
+  return out;
+}
+
+function mergedWeights(model: TrainerModel, targets: readonly Target[]): Map<string, Tensor<'float32'>> {
+  const out = new Map(model.weights);
+  for (const t of targets) out.set(t.name, effectiveWeight(t));
+  return out;
+}
+
+function loraAdapters(targets: readonly Target[]): Map<string, Tensor<'float32'>> {
+  const out = new Map<string, Tensor<'float32'>>();
+  for (const t of targets) {
+    if (t.kind !== 'lora') continue;
+    const n = loraNames(t.name);
+    out.set(n.a, tensor('float32', [t.rank, t.cols], t.a));
+    out.set(n.b, tensor('float32', [t.rows, t.rank], t.b));
+  }
+  return out;
+}
+
+export { sparseValuesName };
