@@ -17,6 +17,8 @@ export interface CliLoggerOptions {
   /** Without a bar, print a line every this many steps (0: never). */
   printEvery?: number;
   stream?: NodeJS.WriteStream;
+  /** Called after every step (e.g. to sample memory). */
+  onStep?: (record: StepRecord) => void;
 }
 
 export class CliTrainingLogger implements TrainingLogger {
@@ -53,6 +55,7 @@ export class CliTrainingLogger implements TrainingLogger {
   }
 
   step(r: StepRecord): void {
+    this.options.onStep?.(r);
     this.write({ event: 'step', ...r });
     if (this.bar) {
       this.bar.update(r.step, { loss: r.loss.toFixed(4), lr: r.lr.toExponential(2), tps: Math.round(r.tokensPerSecond) });
@@ -75,8 +78,7 @@ export class CliTrainingLogger implements TrainingLogger {
   }
 
   message(text: string): void {
-    if (this.bar) this.bar.stop();
-    this.stream.write(text + '\n');
+    this.stream.write((this.bar ? '\n' : '') + text + '\n');
     this.write({ event: 'message', text });
   }
 

@@ -102,6 +102,11 @@ export class Trainer {
     @inject(TOKENS.TrainingLogger) @optional() private readonly logger?: TrainingLogger,
   ) {}
 
+  /** The same trainer reporting to another logger (e.g. one per method of a comparison). */
+  withLogger(logger: TrainingLogger): Trainer {
+    return new Trainer(this.registry, this.backend, this.store, logger);
+  }
+
   /** The method, its merged options (defaults ← run options ← optimizer overrides) and peak lr. */
   resolveMethod(run: RunConfig): { method: Method; options: MethodOptions; lr: number } {
     const method = this.registry.method(run.method.name);
