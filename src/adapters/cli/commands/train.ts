@@ -56,8 +56,6 @@ export async function trainCommand(opts: { config?: string; resume?: string; qui
   const evalData = run.data.eval
     ? loadData(run.data.eval, model.tokenizer, { maxLength: run.data.maxLength, skipInvalid: run.data.skipInvalid, template, limit: run.evaluation.maxRecords })
     : undefined;
-  if (!opts.resume) writeFileAtomic(join(run.output.dir, RUN_FILE), JSON.stringify(run, null, 2) + '\n');
-
   const logger = new CliTrainingLogger({ logFile: join(run.output.dir, 'train.jsonl'), printEvery: opts.quiet ? 0 : 10 });
   const container = await createLift({
     backends: [run.backend.executionProvider === 'cuda' ? 'onnxruntime-cuda' : 'onnxruntime-cpu'],
@@ -65,6 +63,8 @@ export async function trainCommand(opts: { config?: string; resume?: string; qui
     logger,
   });
   const trainer = container.get(Trainer);
+  trainer.resolveMethod(run); // an unknown method or a missing learning rate fails before the output dir is claimed
+  if (!opts.resume) writeFileAtomic(join(run.output.dir, RUN_FILE), JSON.stringify(run, null, 2) + '\n');
   const backend = container.get<Backend>(TOKENS.Backend);
   const result = await trainer.train({
     run,
