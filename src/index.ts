@@ -62,3 +62,4 @@ export async function createLift(options: LiftOptions = {}): Promise<Container> 
   container.bind(TOKENS.Trainer).toService(Trainer);
   return container;
 }
+export { HostSparseTuner, type HostTunerOptions } from './core/training/host-tuner.js';
