@@ -16,6 +16,8 @@ import { type Tensor, tensor } from '../tensor.js';
 export interface LossResult {
   /** Σ nll / Σ counted tokens over the whole set. */
   loss: number;
+  /** exp(loss). */
+  perplexity: number;
   tokens: number;
 }
 
@@ -54,7 +56,8 @@ export async function evaluateLoss(
   } finally {
     for (const s of sessions.values()) await (await s).exe.dispose();
   }
-  return { loss: count > 0 ? nll / count : NaN, tokens: count };
+  const loss = count > 0 ? nll / count : NaN;
+  return { loss, perplexity: Math.exp(loss), tokens: count };
 }
 
 export interface GenerationScore {
