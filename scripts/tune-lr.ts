@@ -1,0 +1,48 @@
+/**
+ * Learning-rate selection for `lift compare`'s defaults, on the validation split (never the test
+ * set): each method at each learning rate of a grid, scored by target accuracy on
+ * fixtures/data/target_val.jsonl (final training loss breaks ties).
+ *
+ *   npx tsx scripts/tune-lr.ts [--methods lift,full] [--steps 150] [--grid 1e-3,2e-3,4e-3]
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compareCommand } from '../src/adapters/cli/commands/compare.js';
+import { COMPARE_DEFAULTS } from '../src/adapters/cli/commands/compare-defaults.js';
+import { writeFileAtomic } from '../src/core/atomic-write.js';
+
+const { values } = parseArgs({
+  options: { methods: { type: 'string' }, steps: { type: 'string' }, grid: { type: 'string' }, out: { type: 'string' } },
+});
+const methods = values.methods?.split(',') ?? COMPARE_DEFAULTS.methods;
+const steps = Number(values.steps ?? COMPARE_DEFAULTS.steps);
+const out = values.out ?? join('runs', `tune-lr-${Date.now()}`);
+const grids: Record<string, number[]> = values.grid
+  ? Object.fromEntries(methods.map((m) => [m, values.grid!.split(',').map(Number)]))
+  : { lift: [1e-3, 2e-3, 4e-3], magnitude: [1e-3, 2e-3, 4e-3], random: [1e-3, 2e-3, 4e-3], lora: [1e-3, 2e-3, 4e-3], full: [2.5e-4, 5e-4, 1e-3] };
+
+const results: { method: string; lr: number; valAccuracy: number; finalLoss: number }[] = [];
+for (const method of methods) {
+  for (const lr of grids[method] ?? [COMPARE_DEFAULTS.lr[method] ?? COMPARE_DEFAULTS.fallbackLr]) {
+    const report = await compareCommand({
+      methods: [method],
+      steps,
+      lr: { [method]: lr },
+      test: 'fixtures/data/target_val.jsonl',
+      testLimit: 200,
+      sourceLimit: 20,
+      out: join(out, `${method}-${lr}`),
+      quiet: true,
+    });
+    const run = report.methods[0]!.runs[0]!;
+    results.push({ method, lr, valAccuracy: run.targetAccuracy, finalLoss: run.finalTrainLoss });
+  }
+}
+const best = methods.map((m) => {
+  const rows = results.filter((r) => r.method === m).sort((a, b) => b.valAccuracy - a.valAccuracy || a.finalLoss - b.finalLoss);
+  return rows[0];
+});
+writeFileAtomic(join(out, 'tune-lr.json'), JSON.stringify({ steps, results, best }, null, 2) + '\n');
+console.log('\nmethod      lr        val acc   final loss');
+for (const r of results) console.log(`${r.method.padEnd(10)}  ${r.lr.toExponential(1).padEnd(8)}  ${(r.valAccuracy * 100).toFixed(1).padStart(6)}%  ${r.finalLoss.toFixed(4)}`);
+console.log('\nbest:', best.map((b) => `${b!.method}=${b!.lr}`).join(','));
