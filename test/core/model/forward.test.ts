@@ -3,10 +3,11 @@ import { OnnxRuntimeBackend } from '../../../src/adapters/backends/onnxruntime/b
 import { Graph } from '../../../src/core/graph/graph.js';
 import type { ModelConfig } from '../../../src/core/model/config.js';
 import { buildLlama, buildLlamaTrainingGraph } from '../../../src/core/model/llama.js';
-import { planWeights } from '../../../src/core/model/params.js';
+import { mergeLora } from '../../../src/core/model/lora.js';
+import { loraNames, planWeights } from '../../../src/core/model/params.js';
 import { referenceForward, referenceLoss } from '../../../src/core/model/reference.js';
 import { Rng } from '../../../src/core/rng.js';
-import type { Tensor } from '../../../src/core/tensor.js';
+import { type Tensor, tensor } from '../../../src/core/tensor.js';
 import { ids, int64, llamaConfig, maxAbsDiff, qwen2Config, randomWeights } from './helpers.js';
 
 const backend = new OnnxRuntimeBackend({ intraOpThreads: 1 });
@@ -147,6 +148,45 @@ describe('llama graph forward vs float64 reference', () => {
     assert.ok(maxAbsDiff(adapted.data as Float32Array, frozen.data as Float32Array) < 1e-6);
     await exe.dispose();
     await exe2.dispose();
+  });
+
+  it('LoRA with trained A and B gives the logits of the merged weights W + (α/r)·B·A', async () => {
+    const config = llamaConfig({ numHiddenLayers: 1 });
+    const weights = randomWeights(config, 20);
+    const x = ids(new Rng(21), 2, 6, config.vocabSize);
+    const mask = x.map((r) => r.map(() => 1));
+    const rank = 4;
+    const alpha = 8;
+    const g = new Graph();
+    const lora = buildLlama(g, config, {
+      batch: 2,
+      seqLen: 6,
+      weights: planWeights(weights, { lora: { targets: (n) => /(q|o|up)_proj\.weight$/.test(n), rank, alpha } }),
+    });
+    const exe = await backend.compile(g, [lora.logits]);
+    const rng = new Rng(22);
+    const feeds: Record<string, Tensor> = { input_ids: int64(x), attention_mask: int64(mask) };
+    const adapters = new Map<string, Tensor<'float32'>>();
+    for (const [name, v] of lora.trainable) {
+      // B ≠ 0, as after training, so the adapter really changes the function.
+      const t = tensor('float32', v.shape, Float32Array.from({ length: v.shape[0]! * v.shape[1]! }, () => 0.3 * rng.normal()));
+      adapters.set(name, t);
+      feeds[name] = t;
+    }
+    const unmerged = (await exe.run(feeds)).logits!;
+    await exe.dispose();
+
+    const merged = new Map(weights);
+    for (const name of weights.keys()) {
+      if (!/(q|o|up)_proj\.weight$/.test(name)) continue;
+      const n = loraNames(name);
+      merged.set(name, mergeLora(weights.get(name) as Tensor<'float32'>, adapters.get(n.a)!, adapters.get(n.b)!, alpha / rank));
+    }
+    const base = await graphLogits(config, weights, x, mask);
+    const viaMerge = await graphLogits(config, merged, x, mask);
+    // The adapters move the logits by far more than the merge/unmerged rounding difference.
+    assert.ok(maxAbsDiff(unmerged.data as Float32Array, base.data as Float32Array) > 1e-2);
+    assert.ok(maxAbsDiff(unmerged.data as Float32Array, viaMerge.data as Float32Array) < 1e-5);
   });
 });
 
