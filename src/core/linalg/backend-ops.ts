@@ -1,13 +1,15 @@
 /**
  * DenseOps on a compute backend: each product shape compiles one Gemm graph once, so the big
  * products of randomized SVD and low-rank reconstruction run in the runtime's BLAS, not in JS.
+ * It also offers GramOps (X·Xᵀ as a float64 GEMM), which randomizedLowRank's Cholesky QR uses.
  */
 import type { Backend, CompileOptions, DenseOps, Executable } from '../contracts.js';
+import type { GramOps } from './svd.js';
 import { Graph } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import { tensor } from '../tensor.js';
 
-export class BackendDenseOps implements DenseOps {
+export class BackendDenseOps implements DenseOps, GramOps {
   private readonly sessions = new Map<string, Promise<{ exe: Executable; out: string }>>();
 
   constructor(
@@ -35,6 +37,22 @@ export class BackendDenseOps implements DenseOps {
     const { exe, out } = await entry;
     const res = await exe.run({ a: tensor('float32', aShape, a), b: tensor('float32', bShape, b) });
     return res[out]!.data as Float32Array;
+  }
+
+  /** X·Xᵀ in float64 for row-major float32 X [rows, cols]: the input is cast, the GEMM runs in double. */
+  async gram(x: Float32Array, rows: number, cols: number): Promise<Float64Array> {
+    const key = `gram|${rows},${cols}`;
+    let entry = this.sessions.get(key);
+    if (!entry) {
+      const g = new Graph('dense_gram');
+      const a = op.cast(g.input('a', 'float32', [rows, cols]), 'float64');
+      const c = op.gemm(a, a, undefined, { transB: true });
+      entry = this.backend.compile(g, [c], this.options).then((exe) => ({ exe, out: c.name }));
+      this.sessions.set(key, entry);
+    }
+    const { exe, out } = await entry;
+    const res = await exe.run({ a: tensor('float32', [rows, cols], x) });
+    return res[out]!.data as Float64Array;
   }
 
   async dispose(): Promise<void> {

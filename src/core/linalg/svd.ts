@@ -7,11 +7,16 @@
  *   oversampling, power iterations re-orthonormalized by QR after every product (so the small
  *   singular directions are not lost to rounding), then the SVD of the small B = QᵀA.
  *   Every product with the m×n matrix runs through DenseOps, i.e. on the backend when there is one.
+ * - randomizedLowRank: the same algorithm for wide sketches (l ≥ GRAM_SKETCH_MIN), arranged so
+ *   that nothing of size m·l or n·l is touched by JavaScript loops: orthonormalization is
+ *   Cholesky QR on the float64 Gram matrix (formed by the backend), and the small SVD of
+ *   B = QᵀA is the eigendecomposition of the float64 Gram B·Bᵀ. Host work is O(l³) per matrix.
  */
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import type { DenseOps } from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Rng } from '../rng.js';
+import { cholesky, invertLower, symmetricEigen } from './eigen.js';
 import { hostDenseOps } from './host-ops.js';
 import { householderQr } from './qr.js';
 
@@ -32,6 +37,40 @@ export const DEFAULT_OVERSAMPLING = 10;
 export const DEFAULT_POWER_ITERATIONS = 2;
 /** Matrices whose smaller side is at most this many get the exact SVD (see chooseSvd). */
 export const DEFAULT_EXACT_THRESHOLD = 128;
+/**
+ * Sketches at least this wide (rank + oversampling) take randomizedLowRank: below it the host
+ * Householder QR of an m×l sketch costs little and the plain algorithm is kept.
+ */
+export const GRAM_SKETCH_MIN = 64;
+
+/**
+ * DenseOps that can also form X·Xᵀ in float64 (BackendDenseOps runs it as a double GEMM).
+ * Without it, Gram matrices are formed by host loops.
+ */
+export interface GramOps {
+  gram(x: Float32Array, rows: number, cols: number): Promise<Float64Array>;
+}
+
+/** X·Xᵀ in float64 for row-major X [rows, cols]. */
+export function hostGram(x: Float32Array, rows: number, cols: number): Float64Array {
+  const g = new Float64Array(rows * rows);
+  for (let i = 0; i < rows; i++) {
+    const xi = i * cols;
+    for (let j = 0; j <= i; j++) {
+      const xj = j * cols;
+      let s = 0;
+      for (let k = 0; k < cols; k++) s += x[xi + k]! * x[xj + k]!;
+      g[i * rows + j] = s;
+      g[j * rows + i] = s;
+    }
+  }
+  return g;
+}
+
+function gramOf(ops: DenseOps): GramOps['gram'] {
+  const g = (ops as Partial<GramOps>).gram;
+  return g ? g.bind(ops) : async (x, rows, cols) => hostGram(x, rows, cols);
+}
 
 /** Full thin SVD (rank = min(m, n)) of the row-major m×n matrix `a`. */
 export function exactSvd(a: Float32Array | Float64Array, m: number, n: number): SvdResult {
@@ -143,6 +182,9 @@ export async function lowRankReconstruction(
   if (options.exactThreshold !== undefined) checkAtLeast('exactThreshold', options.exactThreshold, 0);
   const choice = chooseSvd(m, n, rank, options);
   if (choice === 'identity') return w.slice();
+  if (choice === 'randomized' && Math.min(rank + (options.oversampling ?? DEFAULT_OVERSAMPLING), m, n) >= GRAM_SKETCH_MIN) {
+    return randomizedLowRank(w, m, n, rank, options);
+  }
   const svd = choice === 'exact' ? exactSvd(w, m, n) : await randomizedSvd(w, m, n, rank, options);
   const us = new Float32Array(m * rank);
   for (let i = 0; i < m; i++) for (let j = 0; j < rank; j++) us[i * rank + j] = svd.u[i * svd.rank + j]! * svd.s[j]!;
@@ -151,7 +193,113 @@ export async function lowRankReconstruction(
   return (options.ops ?? hostDenseOps).matmul(us, [m, rank], v, [n, rank], { transB: true });
 }
 
+/**
+ * W_r, the rank-`rank` approximation of the row-major m×n float32 W by randomized SVD (the same
+ * sketch, power iterations and Rayleigh–Ritz step as randomizedSvd), with every m·l- or
+ * n·l-sized operation on DenseOps and only l×l float64 work on the host:
+ *
+ * - The sketch lives on the smaller side p = min(m, n) of W (so Gram matrices are l×l from
+ *   [l, p] rows); Â is W or Wᵀ accordingly, through the transpose flags, never copied.
+ * - Orthonormalization is Cholesky QR: G = Y·Yᵀ in float64, L = chol(G), Q = L⁻¹·Y. After a
+ *   full power step Y = ÂÂᵀQ (one orthonormalization per step, as the condition number of
+ *   Y in float64 allows); the final basis gets two passes (CholeskyQR2), orthonormal to float32
+ *   rounding. A Gram that is numerically singular (W of rank below l) falls back to the
+ *   eigendecomposition of G, dropping null directions.
+ * - The small SVD of B = QᵀÂ [l, q] is the eigendecomposition of the float64 Gram B·Bᵀ; then
+ *   Ŵ_r = (V_rᵀQ)ᵀ·(V_rᵀB) with V_r its leading r eigenvectors.
+ */
+export async function randomizedLowRank(w: Float32Array, m: number, n: number, rank: number, options: RandomizedSvdOptions): Promise<Float32Array> {
+  checkMatrix(w, m, n);
+  checkRank(rank, Math.min(m, n));
+  const oversampling = checkAtLeast('oversampling', options.oversampling ?? DEFAULT_OVERSAMPLING, 10);
+  const powerIterations = checkAtLeast('powerIterations', options.powerIterations ?? DEFAULT_POWER_ITERATIONS, 2);
+  const ops = options.ops ?? hostDenseOps;
+  const gram = gramOf(ops);
+  // Â = W (range side m) when m ≤ n, else Wᵀ (range side n).
+  const t = m > n;
+  const R = t ? n : m;
+  const D = t ? m : n;
+  const shapeW: [number, number] = [m, n];
+  /** Rows X [k, D] ↦ (Â·Xᵀ)ᵀ = X·Âᵀ [k, R]. */
+  const toRange = (x: Float32Array, k: number) => ops.matmul(x, [k, D], w, shapeW, t ? {} : { transB: true });
+  /** Rows Q [k, R] ↦ (Âᵀ·Qᵀ)ᵀ = Q·Â [k, D]. */
+  const toDomain = (q: Float32Array, k: number) => ops.matmul(q, [k, R], w, shapeW, t ? { transB: true } : {});
+
+  let l = Math.min(rank + oversampling, R);
+  const omega = gaussianSketch(options.rng, l * D);
+  let q = await orthonormalRows(ops, gram, await toRange(omega, l), l, R, 1);
+  for (let it = 0; it < powerIterations; it++) {
+    const z = await toDomain(q.rows, q.count);
+    q = await orthonormalRows(ops, gram, await toRange(z, q.count), q.count, R, it === powerIterations - 1 ? 2 : 1);
+  }
+  l = q.count;
+  if (l === 0) return new Float32Array(m * n); // W = 0
+  const b = await toDomain(q.rows, l); // B = QᵀÂ, [l, D]
+  const { vectors } = symmetricEigen(await gram(b, l, D), l);
+  const r = Math.min(rank, l);
+  // leading r eigenvectors (eigenvalues ascend: the last rows), as rows of V_rᵀ [r, l]
+  const vrT = Float32Array.from(vectors.subarray((l - r) * l, l * l));
+  const urT = await ops.matmul(vrT, [r, l], q.rows, [l, R]); // U_rᵀ [r, R]
+  const svT = await ops.matmul(vrT, [r, l], b, [l, D]); // Σ_r V_rᵀ [r, D]
+  return t ? ops.matmul(svT, [r, D], urT, [r, R], { transA: true }) : ops.matmul(urT, [r, R], svT, [r, D], { transA: true });
+}
+
+/**
+ * Orthonormal rows spanning the rows of Y [k, len]: `passes` rounds of Cholesky QR on the
+ * float64 Gram; where the Gram is numerically singular, its eigendecomposition instead
+ * (Q = Λ^(-1/2)·Vᵀ·Y over the directions above float32 noise), which may return fewer rows.
+ */
+async function orthonormalRows(
+  ops: DenseOps,
+  gram: GramOps['gram'],
+  y: Float32Array,
+  k: number,
+  len: number,
+  passes: number,
+): Promise<{ rows: Float32Array; count: number }> {
+  let rows = y;
+  let count = k;
+  let eigenPasses = 0;
+  for (let pass = 0; pass < passes && count > 0; pass++) {
+    const g = await gram(rows, count, len);
+    const L = eigenPasses < 2 ? cholesky(g, count) : undefined;
+    if (L) {
+      rows = await ops.matmul(Float32Array.from(invertLower(L, count)), [count, count], rows, [count, len]);
+      continue;
+    }
+    const { values, vectors } = symmetricEigen(g, count);
+    const top = values[count - 1]!;
+    const keep: number[] = [];
+    for (let i = count - 1; i >= 0; i--) if (values[i]! > top * 1e-12) keep.push(i);
+    const tr = new Float32Array(keep.length * count);
+    keep.forEach((i, o) => {
+      const s = 1 / Math.sqrt(values[i]!);
+      for (let j = 0; j < count; j++) tr[o * count + j] = vectors[i * count + j]! * s;
+    });
+    rows = keep.length ? await ops.matmul(tr, [keep.length, count], rows, [count, len]) : new Float32Array(0);
+    count = keep.length;
+    // the eigen route does not count as a pass: its rows are orthonormal only to the Gram's
+    // conditioning, so a Cholesky pass follows
+    if (eigenPasses++ < 2) pass--;
+  }
+  return { rows, count };
+}
+
 // ---------------------------------------------------------------- helpers
+
+/** `size` standard normal draws: Box–Muller using both outputs of each pair of uniforms. */
+function gaussianSketch(rng: Rng, size: number): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i += 2) {
+    let u = rng.next();
+    while (u <= Number.MIN_VALUE) u = rng.next();
+    const radius = Math.sqrt(-2 * Math.log(u));
+    const angle = 2 * Math.PI * rng.next();
+    out[i] = radius * Math.cos(angle);
+    if (i + 1 < size) out[i + 1] = radius * Math.sin(angle);
+  }
+  return out;
+}
 
 function mlSvd(a: ArrayLike<number>, m: number, n: number): SingularValueDecomposition {
   const mat = new Matrix(m, n);

@@ -1,0 +1,145 @@
+import { strict as assert } from 'node:assert';
+import { cholesky, invertLower, symmetricEigen } from '../../../src/core/linalg/eigen.js';
+import { hostDenseOps } from '../../../src/core/linalg/host-ops.js';
+import { GRAM_SKETCH_MIN, hostGram, lowRankReconstruction, randomizedLowRank } from '../../../src/core/linalg/svd.js';
+import { Rng } from '../../../src/core/rng.js';
+import { gaussian, orthonormalColumns, reconstruct } from './helpers.js';
+
+function symmetric(rng: Rng, n: number): Float64Array {
+  const a = gaussian(rng, n, n);
+  const s = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) s[i * n + j] = a[i * n + j]! + a[j * n + i]!;
+  return s;
+}
+
+function frob(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return Math.sqrt(s);
+}
+
+describe('symmetricEigen', () => {
+  for (const n of [1, 2, 7, 60]) {
+    it(`decomposes a ${n}×${n} symmetric matrix: A·v = λ·v, orthonormal rows, ascending values`, () => {
+      const a = symmetric(new Rng(n), n);
+      const { values, vectors } = symmetricEigen(a, n);
+      for (let i = 1; i < n; i++) assert.ok(values[i]! >= values[i - 1]!);
+      for (let e = 0; e < n; e++) {
+        for (let i = 0; i < n; i++) {
+          let av = 0;
+          for (let j = 0; j < n; j++) av += a[i * n + j]! * vectors[e * n + j]!;
+          assert.ok(Math.abs(av - values[e]! * vectors[e * n + i]!) < 1e-10, `eigenpair ${e}`);
+        }
+        for (let f = 0; f < n; f++) {
+          let d = 0;
+          for (let i = 0; i < n; i++) d += vectors[e * n + i]! * vectors[f * n + i]!;
+          assert.ok(Math.abs(d - (e === f ? 1 : 0)) < 1e-12);
+        }
+      }
+    });
+  }
+
+  it('handles repeated eigenvalues (the identity and a rank-one matrix)', () => {
+    const n = 6;
+    const id = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) id[i * n + i] = 1;
+    assert.deepEqual(Array.from(symmetricEigen(id, n).values), [1, 1, 1, 1, 1, 1]);
+    const u = Float64Array.from({ length: n }, (_, i) => i + 1);
+    const r1 = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) r1[i * n + j] = u[i]! * u[j]!;
+    const { values } = symmetricEigen(r1, n);
+    assert.ok(Math.abs(values[n - 1]! - 91) < 1e-10);
+    for (let i = 0; i < n - 1; i++) assert.ok(Math.abs(values[i]!) < 1e-10);
+  });
+});
+
+describe('cholesky and invertLower', () => {
+  it('factor C = L·Lᵀ and invert L', () => {
+    const rng = new Rng(3);
+    const n = 30;
+    const x = gaussian(rng, n, 2 * n);
+    const c = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < 2 * n; k++) c[i * n + j]! += x[i * 2 * n + k]! * x[j * 2 * n + k]!;
+    const L = cholesky(c, n)!;
+    const inv = invertLower(L, n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let llt = 0;
+        let li = 0;
+        for (let k = 0; k < n; k++) {
+          llt += L[i * n + k]! * L[j * n + k]!;
+          li += inv[i * n + k]! * L[k * n + j]!;
+        }
+        assert.ok(Math.abs(llt - c[i * n + j]!) < 1e-9 * Math.abs(c[i * n + i]!));
+        assert.ok(Math.abs(li - (i === j ? 1 : 0)) < 1e-10);
+        if (j > i) assert.equal(L[i * n + j], 0);
+      }
+  });
+
+  it('reports a singular Gram instead of factoring it', () => {
+    const c = Float64Array.from([1, 1, 1, 1]);
+    assert.equal(cholesky(c, 2), undefined);
+  });
+});
+
+describe('randomizedLowRank', () => {
+  const known = (seed: number, m: number, n: number, s: number[]) => {
+    const rng = new Rng(seed);
+    const u = orthonormalColumns(rng, m, s.length);
+    const v = orthonormalColumns(rng, n, s.length);
+    return { u, v, a: Float32Array.from(reconstruct(u, s, v, m, n, s.length, s.length)) };
+  };
+
+  for (const [m, n] of [[180, 120], [120, 180]] as const) {
+    it(`gives the best rank-r approximation of a ${m}×${n} matrix with a decaying spectrum`, async () => {
+      const r = 60;
+      const s = Array.from({ length: 120 }, (_, i) => 0.9 ** i);
+      const { u, v, a } = known(5, m, n, s);
+      const want = reconstruct(u, s, v, m, n, s.length, r);
+      const got = await randomizedLowRank(a, m, n, r, { rng: new Rng(1), oversampling: 10, powerIterations: 3 });
+      const diff = want.map((x, i) => x - got[i]!);
+      // spectral gap 0.9^60 → 0.9^70 and 3 power iterations: float32 accuracy
+      assert.ok(frob(diff) / frob(want) < 1e-4, `relative error ${frob(diff) / frob(want)}`);
+    });
+  }
+
+  it('is exact for a matrix of rank below the sketch, through the eigen fall-back (rank-deficient Gram)', async () => {
+    const [m, n, r] = [150, 100, 64];
+    const s = Array.from({ length: 20 }, (_, i) => 2 * 0.8 ** i);
+    const { u, v, a } = known(6, m, n, s);
+    const want = reconstruct(u, s, v, m, n, s.length, s.length);
+    const got = await randomizedLowRank(a, m, n, r, { rng: new Rng(2) });
+    const diff = want.map((x, i) => x - got[i]!);
+    assert.ok(frob(diff) / frob(want) < 1e-5, `relative error ${frob(diff) / frob(want)}`);
+    assert.deepEqual(await randomizedLowRank(new Float32Array(m * n), m, n, r, { rng: new Rng(2) }), new Float32Array(m * n));
+  });
+
+  it('runs every m·l- and n·l-sized product on the DenseOps, and its Grams on ops.gram when offered', async () => {
+    const [m, n, r] = [200, 160, 64];
+    const rng = new Rng(7);
+    const a = Float32Array.from(gaussian(rng, m, n));
+    const shapes: string[] = [];
+    let grams = 0;
+    const ops = {
+      matmul: (x: Float32Array, xs: readonly [number, number], y: Float32Array, ys: readonly [number, number], o?: { transA?: boolean; transB?: boolean }) => {
+        shapes.push(`${xs}x${ys}`);
+        return hostDenseOps.matmul(x, xs, y, ys, o);
+      },
+      gram: async (x: Float32Array, rows: number, cols: number) => (grams++, hostGram(x, rows, cols)),
+    };
+    await randomizedLowRank(a, m, n, r, { rng, ops });
+    // sketch, 2 per power iteration, B = QᵀA, and the reconstruction, each against W [200, 160]
+    assert.equal(shapes.filter((s) => s.includes('200,160')).length, 1 + 2 * 2 + 1);
+    // 1 + 2 + 1 orthonormalization passes (the last basis twice) and the Gram of B
+    assert.equal(grams, 5);
+  });
+
+  it('is what lowRankReconstruction uses for sketches of at least GRAM_SKETCH_MIN columns', async () => {
+    const [m, n] = [140, 130];
+    const r = GRAM_SKETCH_MIN - 10;
+    const a = Float32Array.from(gaussian(new Rng(9), m, n));
+    const direct = await randomizedLowRank(a, m, n, r, { rng: new Rng(4) });
+    const viaPublic = await lowRankReconstruction(a, m, n, r, { rng: new Rng(4), exactThreshold: 0 });
+    assert.deepEqual(viaPublic, direct);
+  });
+});
