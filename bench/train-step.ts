@@ -1,0 +1,147 @@
+/**
+ * One training measurement: the real Trainer (what users run) on a randomly initialized model,
+ * timed step by step through its logger. Step k's time is the gap between the logger calls of
+ * steps k−1 and k, so it holds the whole iteration: feeds, forward + backward in the runtime,
+ * gradient clipping and the optimizer step on the host. Step 1 also holds the session compile
+ * and is reported apart.
+ */
+import { Container } from 'inversify';
+import { OnnxRuntimeBackend } from '../src/adapters/backends/onnxruntime/backend.js';
+import { validateRunConfig } from '../src/core/config/validate.js';
+import type { StepRecord, TensorStore, TrainingLogger } from '../src/core/contracts.js';
+import { TOKENS } from '../src/core/di.js';
+import { Registry } from '../src/core/registry.js';
+import type { Tensor } from '../src/core/tensor.js';
+import { Trainer } from '../src/core/training/trainer.js';
+import { registerBuiltins } from '../src/plugins/index.js';
+import { MODELS, fastInitWeights, stepFlops, syntheticExamples } from './models.js';
+import { median } from './util.js';
+
+/** magnitude trains exactly like lift (same sparse graph and optimizer) with a cheap mask: handy while developing. */
+export type BenchMethod = 'full' | 'lora' | 'lift' | 'magnitude';
+
+export interface TrainingSpec {
+  kind?: 'train';
+  model: keyof typeof MODELS;
+  method: BenchMethod;
+  /** Optimizer steps in all; the first `warmup` (at least 1: it compiles the session) are not timed. */
+  steps: number;
+  warmup: number;
+  batch?: number;
+  seq?: number;
+  /** ONNX Runtime profile file prefix (profiling slows the steps; use for analysis only). */
+  profilePrefix?: string;
+}
+
+export interface TrainingMeasurement {
+  model: string;
+  method: BenchMethod;
+  methodOptions: Record<string, unknown>;
+  batch: number;
+  seq: number;
+  tokensPerStep: number;
+  /** Seconds from Trainer.train() to the start of the loop: weight copies and mask selection. */
+  initSeconds: number;
+  /** Seconds of step 1: session compile plus the first step. */
+  firstStepSeconds: number;
+  stepSeconds: number[];
+  medianStepSeconds: number;
+  tokensPerSecond: number;
+  flopsPerStep: ReturnType<typeof stepFlops>;
+  achievedGflops: number;
+  trainableParams: number;
+  optimizerStateBytes: number;
+  maskBytes: number;
+  finalLoss: number;
+  /** process.resourceUsage().maxRSS at the end, bytes (meaningful in a fresh process). */
+  maxRssBytes: number;
+  /** Resident bytes after the weights were made, at the loop's start, and after each step. */
+  rssTrace: { weights: number; start: number; steps: number[] };
+}
+
+/** Method options of the benchmark: rank-16 budget for LIFT (k = (m+n)·16), LoRA r 16, α 32. */
+export function methodOptions(method: BenchMethod): Record<string, unknown> {
+  if (method === 'lift' || method === 'magnitude') return { rank: 16, interval: 0 };
+  if (method === 'lora') return { rank: 16, alpha: 32 };
+  return {};
+}
+
+class StepClock implements TrainingLogger {
+  readonly marks: number[] = [];
+  /** Resident memory at each mark, bytes: where the peak builds up. */
+  readonly rss: number[] = [];
+  start(): void {
+    this.mark();
+  }
+  step(_r: StepRecord): void {
+    this.mark();
+  }
+  private mark(): void {
+    this.marks.push(now());
+    this.rss.push(process.memoryUsage.rss());
+  }
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+
+export async function measureTraining(spec: TrainingSpec): Promise<TrainingMeasurement> {
+  const bm = MODELS[spec.model]!;
+  const batch = spec.batch ?? bm.batch;
+  const seq = spec.seq ?? bm.seq;
+  const config = bm.config;
+  const weights = fastInitWeights(config, 1);
+  const train = syntheticExamples(config, batch * spec.steps, seq);
+  const rssWeights = process.memoryUsage.rss();
+  const mem = new Map<string, Map<string, Tensor>>();
+  // Checkpoints stay in memory: the benchmark measures training, not the disk.
+  const store: TensorStore = { save: (p, t) => void mem.set(p, new Map(t)), load: (p) => new Map(mem.get(p)!) };
+  const clock = new StepClock();
+  const c = new Container();
+  c.bind(TOKENS.Registry).toConstantValue(registerBuiltins(new Registry()));
+  c.bind(TOKENS.Backend).toConstantValue(new OnnxRuntimeBackend(spec.profilePrefix ? { profileFilePrefix: spec.profilePrefix } : {}));
+  c.bind(TOKENS.TensorStore).toConstantValue(store);
+  c.bind(TOKENS.TrainingLogger).toConstantValue(clock);
+  c.bind(Trainer).toSelf();
+  const trainer = c.get(Trainer);
+  const options = methodOptions(spec.method);
+  const run = validateRunConfig({
+    model: bm.name,
+    data: { train: 'synthetic', maxLength: seq },
+    method: { name: spec.method, options },
+    optimizer: { lr: spec.method === 'full' ? 5e-5 : 2e-4 },
+    schedule: { type: 'constant', warmupRatio: 0 },
+    steps: spec.steps,
+    batchSize: batch,
+    evaluation: { generate: false },
+    output: { dir: `/tmp/lift-bench/${spec.model}-${spec.method}` },
+  });
+  const t0 = now();
+  const res = await trainer.train({ run, model: { config, weights }, train, padTokenId: 0 });
+  const m = clock.marks;
+  const gaps = m.slice(1).map((t, i) => t - m[i]!);
+  const warm = Math.max(1, spec.warmup);
+  const timed = gaps.slice(warm);
+  const med = median(timed.length ? timed : gaps);
+  const flops = stepFlops(config, batch, seq);
+  return {
+    model: bm.name,
+    method: spec.method,
+    methodOptions: options,
+    batch,
+    seq,
+    tokensPerStep: batch * seq,
+    initSeconds: m[0]! - t0,
+    firstStepSeconds: gaps[0]!,
+    stepSeconds: timed,
+    medianStepSeconds: med,
+    tokensPerSecond: (batch * seq) / med,
+    flopsPerStep: flops,
+    achievedGflops: flops.total / med / 1e9,
+    trainableParams: res.trainableParams,
+    optimizerStateBytes: res.optimizerStateBytes,
+    maskBytes: res.maskBytes,
+    finalLoss: res.finalLoss,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    rssTrace: { weights: rssWeights, start: clock.rss[0]!, steps: clock.rss.slice(1) },
+  };
+}
