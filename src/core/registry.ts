@@ -4,7 +4,7 @@
  * candidates are tried in order and every failure is reported at once.
  */
 import type { Backend, Method, MethodOptions, OptimizerFactory, StrategyFactory } from './contracts.js';
-import { BackendError, InvalidArgumentError, RegistryError } from './errors.js';
+import { BackendError, InvalidArgumentError, LiftError, RegistryError } from './errors.js';
 
 interface BackendEntry {
   backend: Backend;
@@ -80,17 +80,20 @@ export class Registry {
 
   /**
    * Returns the first backend among `hints` (or, with no hints, all by descending priority) whose
-   * init succeeds. Throws one error listing every candidate's failure.
+   * init succeeds. Throws one error listing every candidate's failure; its code is E_CUDA_MISSING
+   * when that is why every candidate failed (so asking for CUDA alone reports it), E_BACKEND otherwise.
    */
   async resolveBackend(hints: readonly string[] = []): Promise<{ name: string; backend: Backend }> {
     const candidates = hints.length
       ? [...hints]
       : [...this.backends.entries()].sort((a, b) => b[1].priority - a[1].priority).map(([n]) => n);
     const failures: string[] = [];
+    const codes = new Set<string>();
     for (const name of candidates) {
       const entry = this.backends.get(name);
       if (!entry) {
         failures.push(`${name}: not registered (registered: ${this.backendNames().join(', ') || 'none'})`);
+        codes.add('E_REGISTRY');
         continue;
       }
       try {
@@ -100,9 +103,11 @@ export class Registry {
       } catch (e) {
         entry.ready = undefined;
         failures.push(`${name}: ${(e as Error).message}`);
+        codes.add(e instanceof LiftError ? e.code : 'E_BACKEND');
       }
     }
-    throw new BackendError(`no backend could be initialized:\n  ${failures.join('\n  ')}`, { failures });
+    const code = codes.size === 1 && codes.has('E_CUDA_MISSING') ? 'E_CUDA_MISSING' : 'E_BACKEND';
+    throw new BackendError(`no backend could be initialized:\n  ${failures.join('\n  ')}`, { failures }, code);
   }
 }
 
