@@ -84,11 +84,13 @@ export class FileFormatError extends LiftError {
   }
 }
 
+const PLURAL: Record<string, string> = { strategy: 'strategies' };
+
 export class RegistryError extends LiftError {
   constructor(kind: string, name: string, known: string[]) {
     super(
       'E_REGISTRY',
-      `unknown ${kind} '${name}'; registered ${kind}s: ${known.length ? known.join(', ') : '(none)'}`,
+      `unknown ${kind} '${name}'; registered ${PLURAL[kind] ?? `${kind}s`}: ${known.length ? known.join(', ') : '(none)'}`,
       { kind, name, known },
     );
   }

@@ -124,13 +124,25 @@ export class Trainer {
   }
 
   async train(req: TrainRequest): Promise<TrainResult> {
+    const ops = new BackendDenseOps(this.backend, this.compileOptions(req.run));
+    // Sessions hold the frozen weights in the runtime: release them however the run ends.
+    const sessions = new Map<string, Promise<Session>>();
+    try {
+      return await this.trainWith(req, sessions, ops);
+    } finally {
+      await disposeSessions(sessions);
+      await ops.dispose();
+      this.logger?.end?.();
+    }
+  }
+
+  private async trainWith(req: TrainRequest, sessions: Map<string, Promise<Session>>, ops: BackendDenseOps): Promise<TrainResult> {
     const { run, model } = req;
     const t0 = Date.now();
     const { method, options, lr } = this.resolveMethod(run);
     const optimizer = this.registry.optimizer(method.optimizer, options);
     const strategy = method.parametrization === 'sparse' ? this.registry.strategy(method.strategy ?? method.name, options) : undefined;
     const rng = new Rng(run.seed);
-    const ops = new BackendDenseOps(this.backend, this.compileOptions(run));
     const loader = new SftDataLoader(req.train, req.padTokenId, { batchSize: run.batchSize, seed: run.seed });
     const accum = run.gradientAccumulation;
     const totalSteps = run.steps ?? Math.max(1, Math.ceil((run.epochs * loader.batchesPerEpoch) / accum));
@@ -156,7 +168,6 @@ export class Trainer {
       }
     }
 
-    const sessions = new Map<string, Promise<Session>>();
     const vectors = () => trainableVectors(targets);
     const evals: EvalRecord[] = [];
     this.logger?.start?.({ method: method.name, totalSteps });
@@ -244,9 +255,6 @@ export class Trainer {
       }
     }
     if (step === totalSteps) evals.push(...(await this.evaluate(req, sessions, targets, step)));
-    await disposeSessions(sessions);
-    await ops.dispose();
-    this.logger?.end?.();
 
     const wallSeconds = (Date.now() - t0) / 1000;
     const runSeconds = (Date.now() - runStart) / 1000;
