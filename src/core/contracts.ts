@@ -123,7 +123,16 @@ export interface Method {
   readonly optimizer: string;
   /** Documented default options (lr, rank, interval, ...). */
   readonly defaults: MethodOptions;
+  /**
+   * The option keys the method reads beyond those every method takes (lr, betas, eps,
+   * weightDecay, targetModules). When given, a run naming any other key fails, so a typo never
+   * falls back to a default silently; when absent, options are not checked.
+   */
+  readonly options?: readonly string[];
 }
+
+/** Options every method takes: the optimizer's and the target modules. */
+export const COMMON_METHOD_OPTIONS = ['lr', 'betas', 'eps', 'weightDecay', 'targetModules'] as const;
 
 // ---------------------------------------------------------------- hosts
 

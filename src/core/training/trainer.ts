@@ -12,6 +12,7 @@ import type { TokenizedExample } from '../data/tokenize.js';
 import { TOKENS } from '../di.js';
 import { InvalidArgumentError, NonFiniteLossError } from '../errors.js';
 import { grad } from '../autodiff/grad.js';
+import * as op from '../graph/ops.js';
 import type { Executable } from '../contracts.js';
 import { BackendDenseOps } from '../linalg/backend-ops.js';
 import { maskBudget } from '../linalg/budget.js';
@@ -19,16 +20,19 @@ import { TARGET_MODULES, type ModelConfig, type TargetModule, linearShape, linea
 import { buildLlamaTrainingGraph } from '../model/llama.js';
 import { initLora } from '../model/lora.js';
 import type { ParamSource } from '../model/params.js';
-import { loraNames, sparseValuesName } from '../model/params.js';
+import { loraNames, sparseIndicesName, sparseValuesName } from '../model/params.js';
 import { Registry } from '../registry.js';
 import { Rng } from '../rng.js';
 import { type Tensor, tensor } from '../tensor.js';
 import { type Checkpoint, type TrainingState, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { clipGlobalNorm } from './clip.js';
+import { checkMethodOptions } from './method-options.js';
 import { learningRate } from './schedule.js';
 import {
+  type SparseTarget,
   type Target,
   effectiveWeight,
+  foldSparse,
   gatherValues,
   maskBytes,
   refreshMasks,
@@ -87,10 +91,17 @@ interface Session {
   exe: Executable;
   loss: string;
   count: string;
-  /** Gradient output name for each trainable input name. */
+  /** Gradient output name for each trainable vector (the optimizer's parameter names). */
   grads: Map<string, string>;
-  /** Shape of each trainable input. */
+  /** Shape of each trainable graph input. */
   shapes: Map<string, readonly number[]>;
+  /**
+   * Sparse targets whose master W is fed in place (CPU): graph input name of W → target. Their
+   * mask indices are an input too, so a mask refresh keeps the session.
+   */
+  inPlace: Map<string, SparseTarget>;
+  /** int64 buffers of input_ids, attention_mask and labels, refilled every step. */
+  batchBuffers: { ids: BigInt64Array; mask: BigInt64Array; labels: BigInt64Array };
 }
 
 @injectable()
@@ -110,6 +121,7 @@ export class Trainer {
   /** The method, its merged options (defaults ← run options ← optimizer overrides) and peak lr. */
   resolveMethod(run: RunConfig): { method: Method; options: MethodOptions; lr: number } {
     const method = this.registry.method(run.method.name);
+    checkMethodOptions(method, run.method.options ?? {});
     const options: MethodOptions = { ...method.defaults, ...run.method.options };
     const o = run.optimizer;
     if (o.betas) options.betas = o.betas;
@@ -169,6 +181,7 @@ export class Trainer {
     }
 
     const vectors = () => trainableVectors(targets);
+    const inPlaceSparse = this.sparseInPlace(run);
     const evals: EvalRecord[] = [];
     this.logger?.start?.({ method: method.name, totalSteps });
     const stopAt = Math.min(totalSteps, req.stopAfterStep ?? totalSteps);
@@ -194,9 +207,10 @@ export class Trainer {
         counted += count;
         stepTokens += batch.lengths.reduce((a, b) => a + b, 0);
         for (const [input, gname] of s.grads) {
+          // each run returns fresh output arrays: the first micro-batch's gradient becomes the accumulator
           const g = out[gname]!.data as Float32Array;
           const acc = sum.get(input);
-          if (!acc) sum.set(input, accum === 1 ? g : scaled(g, count));
+          if (!acc) sum.set(input, accum === 1 ? g : scaleInPlace(g, count));
           else for (let i = 0; i < g.length; i++) acc[i]! += g[i]! * count;
         }
       }
@@ -208,6 +222,8 @@ export class Trainer {
       const gradNorm = clipGlobalNorm([...sum.values()], run.maxGradNorm);
       const stepLr = learningRate(lr, step, totalSteps, run.schedule.type, run.schedule.warmupRatio);
       optimizer.step(params, sum, stepLr);
+      // Sparse masters fed in place must hold the updated values (k writes per matrix).
+      if (inPlaceSparse) for (const t of targets) if (t.kind === 'sparse') foldSparse(t);
       step++;
       tokens += stepTokens;
       tokensThisRun += stepTokens;
@@ -218,7 +234,9 @@ export class Trainer {
       const interval = strategy?.refreshInterval ?? 0;
       if (strategy && interval > 0 && step % interval === 0 && step < totalSteps) {
         await refreshMasks(targets, strategy, optimizer, { rng, step, ops });
-        await disposeSessions(sessions);
+        // In place, the indices are fed: the compiled sessions stay valid. Otherwise the mask is
+        // baked into the graph and the sessions are rebuilt.
+        if (!inPlaceSparse) await disposeSessions(sessions);
         refreshed = true;
       }
       const seconds = (Date.now() - runStart) / 1000;
@@ -367,37 +385,80 @@ export class Trainer {
     return s;
   }
 
+  /**
+   * Whether sparse targets feed their master W in place (with the trained values written into
+   * it) instead of scattering the values into a frozen initializer: on the CPU provider, where
+   * inputs are read in place, this drops a copy of every target matrix per step and the rebuild
+   * of the sessions at every mask refresh. On CUDA a fed W would be uploaded at every step, so
+   * there the initializer + scatter graph is kept. Both compute the same function and gradients.
+   */
+  private sparseInPlace(run: RunConfig): boolean {
+    return (run.backend.executionProvider ?? 'cpu') === 'cpu';
+  }
+
   private async compileSession(model: TrainerModel, targets: readonly Target[], batch: number, seqLen: number, run: RunConfig): Promise<Session> {
     const byName = new Map(targets.map((t) => [t.name, t]));
+    const inPlace = this.sparseInPlace(run);
     const source = (name: string): ParamSource => {
       const t = byName.get(name);
       if (!t) return { kind: 'frozen', w: model.weights.get(name)! };
       const w = tensor('float32', [t.rows, t.cols], t.weight);
       if (t.kind === 'dense') return { kind: 'dense' };
       if (t.kind === 'lora') return { kind: 'lora', w, rank: t.rank, alpha: t.alpha };
+      // W enters as an input of its full shape; its gradient is gathered at the mask below
+      if (inPlace) return { kind: 'dense', input: name };
       return { kind: 'sparse', w, indices: t.indices };
     };
     const g = buildLlamaTrainingGraph(model.config, { batch, seqLen, weights: source, name: `train-${batch}x${seqLen}` });
     const inputs = [...g.trainable.entries()];
     const dws = grad(g.graph, g.loss, inputs.map(([, v]) => v));
-    const exe = await this.backend.compile(g.graph, [g.loss, g.tokenCount, ...dws], this.compileOptions(run));
+    const grads = new Map<string, string>();
+    const inPlaceTargets = new Map<string, SparseTarget>();
+    const outputs = [g.loss, g.tokenCount];
+    inputs.forEach(([input], i) => {
+      const t = byName.get(input);
+      if (t?.kind === 'sparse' && inPlace) {
+        // the k gradient values: dW (flat) gathered at the mask indices, fed as int64 [k]
+        const idx = g.graph.input(sparseIndicesName(t.name), 'int64', [t.budget]);
+        const gv = op.gather(op.reshape(dws[i]!, [t.rows * t.cols]), idx, 0);
+        grads.set(sparseValuesName(t.name), gv.name);
+        inPlaceTargets.set(input, t);
+        outputs.push(gv);
+      } else {
+        grads.set(input, dws[i]!.name);
+        outputs.push(dws[i]!);
+      }
+    });
+    const exe = await this.backend.compile(g.graph, outputs, this.compileOptions(run));
+    const n = batch * seqLen;
     return {
       exe,
       loss: g.loss.name,
       count: g.tokenCount.name,
-      grads: new Map(inputs.map(([input], i) => [input, dws[i]!.name])),
+      grads,
       shapes: new Map(inputs.map(([input, v]) => [input, v.shape])),
+      inPlace: inPlaceTargets,
+      batchBuffers: { ids: new BigInt64Array(n), mask: new BigInt64Array(n), labels: new BigInt64Array(n) },
     };
   }
 
   private feeds(batch: Batch, params: ReadonlyMap<string, Float32Array>, session: Session): Record<string, Tensor> {
     const shape = batch.inputIds.shape;
+    const b = session.batchBuffers;
     const feeds: Record<string, Tensor> = {
-      input_ids: tensor('int64', shape, toInt64(batch.inputIds.data)),
-      attention_mask: tensor('int64', shape, toInt64(batch.attentionMask.data)),
-      labels: tensor('int64', shape, toInt64(batch.labels.data)),
+      input_ids: tensor('int64', shape, toInt64(batch.inputIds.data, b.ids)),
+      attention_mask: tensor('int64', shape, toInt64(batch.attentionMask.data, b.mask)),
+      labels: tensor('int64', shape, toInt64(batch.labels.data, b.labels)),
     };
-    for (const [name, v] of params) feeds[name] = { dtype: 'float32', shape: session.shapes.get(name)!, data: v };
+    for (const [name, shapeOf] of session.shapes) {
+      const t = session.inPlace.get(name);
+      if (t) {
+        feeds[name] = { dtype: 'float32', shape: shapeOf, data: t.weight };
+        feeds[sparseIndicesName(t.name)] = { dtype: 'int64', shape: [t.budget], data: indices64(t) };
+      } else {
+        feeds[name] = { dtype: 'float32', shape: shapeOf, data: params.get(name)! };
+      }
+    }
     return feeds;
   }
 
@@ -431,15 +492,25 @@ export class Trainer {
   }
 }
 
-function toInt64(a: Int32Array): BigInt64Array {
-  const out = new BigInt64Array(a.length);
+/** Int32 → int64 into `out` (the session's buffer, reused every step). */
+function toInt64(a: Int32Array, out: BigInt64Array): BigInt64Array {
   for (let i = 0; i < a.length; i++) out[i] = BigInt(a[i]!);
   return out;
 }
 
-function scaled(g: Float32Array, c: number): Float32Array {
-  const out = new Float32Array(g.length);
-  for (let i = 0; i < g.length; i++) out[i] = g[i]! * c;
+function scaleInPlace(g: Float32Array, c: number): Float32Array {
+  for (let i = 0; i < g.length; i++) g[i]! *= c;
+  return g;
+}
+
+/** The mask as int64, converted once per mask (a refresh replaces t.indices). */
+const int64Masks = new WeakMap<Int32Array, BigInt64Array>();
+function indices64(t: SparseTarget): BigInt64Array {
+  let out = int64Masks.get(t.indices);
+  if (!out) {
+    out = BigInt64Array.from(t.indices, (i) => BigInt(i));
+    int64Masks.set(t.indices, out);
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@ export const FULL_METHOD: Method = Object.freeze({
   strategy: 'full',
   optimizer: 'adamw',
   defaults: Object.freeze({ lr: 5e-5, weightDecay: 0.01 }),
+  options: Object.freeze([]),
 });
 
 export function register(registry: Registry): void {

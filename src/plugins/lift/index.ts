@@ -11,6 +11,7 @@ export const LIFT_METHOD: Method = Object.freeze({
   strategy: 'lift',
   optimizer: 'sparse-adam',
   defaults: Object.freeze({ lr: 2e-4, rank: 128, filterRank: 128, interval: 200 }),
+  options: Object.freeze(['rank', 'density', 'filterRank', 'interval', 'oversampling', 'powerIterations', 'exactThreshold']),
 });
 
 export function register(registry: Registry): void {

@@ -11,6 +11,7 @@ export const LORA_METHOD: Method = Object.freeze({
   parametrization: 'lora',
   optimizer: 'adamw',
   defaults: Object.freeze({ lr: 2e-4, rank: 128, alpha: 256, dropout: 0, weightDecay: 0, targetModules: Object.freeze([...TARGET_MODULES]) }),
+  options: Object.freeze(['rank', 'alpha', 'dropout']),
 });
 
 export function register(registry: Registry): void {

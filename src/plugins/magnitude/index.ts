@@ -10,6 +10,7 @@ export const MAGNITUDE_METHOD: Method = Object.freeze({
   strategy: 'magnitude',
   optimizer: 'sparse-adam',
   defaults: Object.freeze({ lr: 2e-4, rank: 128, interval: 200 }),
+  options: Object.freeze(['rank', 'density', 'interval']),
 });
 
 export function register(registry: Registry): void {

@@ -11,6 +11,7 @@ export const RANDOM_METHOD: Method = Object.freeze({
   strategy: 'random',
   optimizer: 'sparse-adam',
   defaults: Object.freeze({ lr: 2e-4, rank: 128, interval: 200 }),
+  options: Object.freeze(['rank', 'density', 'interval', 'seed']),
 });
 
 export function register(registry: Registry): void {
