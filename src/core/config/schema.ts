@@ -74,7 +74,10 @@ export const RUN_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: {
-        name: { type: 'string', default: 'onnxruntime' },
+        name: {
+          type: 'string',
+          description: "A registered backend name; absent: 'onnxruntime-cpu' or 'onnxruntime-cuda' from executionProvider.",
+        },
         executionProvider: { enum: ['cpu', 'cuda'], default: 'cpu' },
         deviceId: { type: 'integer', minimum: 0, default: 0 },
         threads: { type: 'integer', minimum: 0, default: 0, description: 'Intra-op threads; 0 lets ONNX Runtime choose.' },
@@ -108,7 +111,7 @@ export interface RunConfig {
   epochs: number;
   evaluation: { every: number; maxRecords: number; generate: boolean; maxNewTokens: number };
   seed: number;
-  backend: { name: string; executionProvider: 'cpu' | 'cuda'; deviceId: number; threads: number };
+  backend: { name?: string; executionProvider: 'cpu' | 'cuda'; deviceId: number; threads: number };
   output: { dir: string; checkpointEvery: number; dtype: 'F32' | 'BF16' };
   logEvery: number;
 }

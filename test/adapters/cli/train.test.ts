@@ -82,4 +82,13 @@ describe('lift train', function () {
     const missing = join(tmp, 'no-such-model');
     await assert.rejects(trainCommand({ config: config('missing', { model: missing }) }), (e: unknown) => e instanceof LiftError && e.code === 'E_MODEL_CONFIG' && e.message.includes(missing));
   });
+
+  it('runs on the backend the config names, and names the registered ones when it is unknown', async () => {
+    await assert.rejects(
+      trainCommand({ config: config('no-backend', { backend: { name: 'tpu' } }) }),
+      (e: unknown) => e instanceof LiftError && e.code === 'E_BACKEND' && /tpu: not registered \(registered: onnxruntime-cpu, onnxruntime-cuda\)/.test(e.message),
+    );
+    const r = await trainCommand({ config: config('named-backend', { backend: { name: 'onnxruntime-cpu' }, steps: 1 }), quiet: true });
+    assert.equal(r.steps, 1);
+  });
 });

@@ -58,7 +58,7 @@ export async function trainCommand(opts: { config?: string; resume?: string; qui
     : undefined;
   const logger = new CliTrainingLogger({ logFile: join(run.output.dir, 'train.jsonl'), printEvery: opts.quiet ? 0 : 10 });
   const container = await createLift({
-    backends: [run.backend.executionProvider === 'cuda' ? 'onnxruntime-cuda' : 'onnxruntime-cpu'],
+    backends: [run.backend.name ?? (run.backend.executionProvider === 'cuda' ? 'onnxruntime-cuda' : 'onnxruntime-cpu')],
     compile: { deviceId: run.backend.deviceId, ...(run.backend.threads > 0 ? { intraOpThreads: run.backend.threads } : {}) },
     logger,
   });
