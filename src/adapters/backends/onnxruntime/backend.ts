@@ -1,7 +1,15 @@
 /**
- * The ONNX Runtime backend: compiles graph IR into InferenceSessions (frozen tensors embedded as
- * initializers), caches them per graph, outputs and options, and checks every feed by name,
- * dtype and shape before it reaches the runtime.
+ * The ONNX Runtime backend: compiles graph IR into InferenceSessions, caches them per graph,
+ * outputs and options, and checks every feed by name, dtype and shape before it reaches the runtime.
+ *
+ * Where the bytes of frozen tensors live: on CUDA they are initializers, uploaded to the device
+ * once. On the CPU provider, initializers of at least `bindInitializersFrom` bytes are instead
+ * declared as graph inputs and bound at every run to the host tensor's own buffer: ONNX Runtime
+ * reads CPU inputs in place (onnxruntime-node wraps the typed array without copying), so the
+ * weights are never serialized into the model bytes, never parsed, never copied into the
+ * session — one copy of a model's weights in the process instead of three, and session creation
+ * that does not scale with the model size. The contract that comes with it: a tensor handed to a
+ * graph as an initializer must not be modified while a session compiled from that graph lives.
  */
 import * as ort from 'onnxruntime-node';
 import type { Backend, CompileOptions, Executable } from '../../../core/contracts.js';
@@ -14,6 +22,9 @@ import { fromOrt, toOrt } from './tensors.js';
 
 type IoSpec = { name: string; dtype: Tensor['dtype']; shape: readonly number[] };
 
+/** Default of OrtBackendOptions.bindInitializersFrom on the CPU provider: 256 KiB. */
+export const DEFAULT_BIND_INITIALIZERS_FROM = 256 * 1024;
+
 class OrtExecutable implements Executable {
   constructor(
     private readonly session: ort.InferenceSession,
@@ -22,10 +33,12 @@ class OrtExecutable implements Executable {
     /** The runtime's name of each output (an Identity's, where the value is an input). */
     private readonly runtimeNames: readonly string[],
     private readonly onDispose: () => void,
+    /** Initializers bound as inputs (CPU): fed at every run over the host buffers, never copied. */
+    private readonly bound: Readonly<Record<string, ort.Tensor>> = {},
   ) {}
 
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
+    const ortFeeds: Record<string, ort.Tensor> = { ...this.bound };
     for (const spec of this.inputs) {
       const t = feeds[spec.name];
       if (!t) throw new FeedError(`missing input '${spec.name}' (${spec.dtype}${shapeToString(spec.shape)})`, { name: spec.name });
@@ -71,6 +84,12 @@ function defaultOptimizationLevel(graph: Graph): 'basic' | 'all' {
 export interface OrtBackendOptions extends CompileOptions {
   /** Compiled sessions kept per graph; least recently used are released beyond this. */
   maxCachedSessions?: number;
+  /**
+   * CPU provider: initializers of at least this many bytes are bound in place as inputs rather
+   * than embedded in the model (see the module comment). Default 256 KiB; Infinity embeds all.
+   * Ignored on CUDA, where every initializer is embedded.
+   */
+  bindInitializersFrom?: number;
 }
 
 export class OnnxRuntimeBackend implements Backend {
@@ -85,7 +104,7 @@ export class OnnxRuntimeBackend implements Backend {
     if ((this.defaults.executionProvider ?? 'cpu') === 'cuda') assertCudaAvailable();
   }
 
-  compile(graph: Graph, outputs: readonly Value[], options: CompileOptions = {}): Promise<Executable> {
+  compile(graph: Graph, outputs: readonly Value[], options: OrtBackendOptions = {}): Promise<Executable> {
     const opts = { ...this.defaults, ...options };
     const key = JSON.stringify([outputs.map((v) => v.name), opts]);
     let perGraph = this.cache.get(graph);
@@ -98,11 +117,15 @@ export class OnnxRuntimeBackend implements Backend {
     return made;
   }
 
-  private async create(graph: Graph, outputs: readonly Value[], opts: CompileOptions, onDispose: () => void): Promise<Executable> {
+  private async create(graph: Graph, outputs: readonly Value[], opts: OrtBackendOptions, onDispose: () => void): Promise<Executable> {
     const provider = opts.executionProvider ?? 'cpu';
     if (provider === 'cuda') assertCudaAvailable();
     else if (provider !== 'cpu') throw new BackendError(`unknown execution provider '${provider}'; use 'cpu' or 'cuda'`);
-    const { bytes, outputNames, inputs } = serializeModel(graph, { outputs });
+    const bindFrom = provider === 'cpu' ? (opts.bindInitializersFrom ?? DEFAULT_BIND_INITIALIZERS_FROM) : Infinity;
+    const { bytes, outputNames, inputs: declared } = serializeModel(withBoundInitializers(graph, bindFrom), { outputs });
+    const bound: Record<string, ort.Tensor> = {};
+    for (const v of declared) if (v.kind === 'initializer') bound[v.name] = toOrt(v.name, graph.initializers.get(v.name)!.tensor);
+    const inputs = declared.filter((v) => v.kind !== 'initializer');
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: provider === 'cuda' ? [{ name: 'cuda', deviceId: opts.deviceId ?? 0 } as never] : ['cpu'],
       graphOptimizationLevel: opts.graphOptimizationLevel ?? defaultOptimizationLevel(graph),
@@ -117,6 +140,30 @@ export class OnnxRuntimeBackend implements Backend {
     }
     const inputSpecs = inputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape }));
     const outputSpecs = outputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape }));
-    return new OrtExecutable(session, inputSpecs, outputSpecs, outputNames, onDispose);
+    return new OrtExecutable(session, inputSpecs, outputSpecs, outputNames, onDispose, bound);
   }
+}
+
+/**
+ * The graph as serializeModel should see it when initializers of at least `from` bytes are bound
+ * as inputs: those move from the initializer list to the input list (the graph is not modified).
+ */
+function withBoundInitializers(graph: Graph, from: number): Graph {
+  if (!Number.isFinite(from)) return graph;
+  const kept = new Map<string, { value: Value; tensor: Tensor }>();
+  const moved: Value[] = [];
+  for (const [name, init] of graph.initializers) {
+    if (init.tensor.data.byteLength >= from && init.tensor.dtype !== 'bfloat16') moved.push(init.value);
+    else kept.set(name, init);
+  }
+  if (!moved.length) return graph;
+  const view = {
+    name: graph.name,
+    nodes: graph.nodes,
+    inputs: [...graph.inputs, ...moved],
+    initializers: kept,
+    assertOwned: (v: Value) => graph.assertOwned(v),
+    fresh: (stem: string) => graph.fresh(stem),
+  };
+  return view as unknown as Graph;
 }
