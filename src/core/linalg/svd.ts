@@ -16,7 +16,7 @@ import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import type { DenseOps } from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Rng } from '../rng.js';
-import { cholesky, invertLower, symmetricEigen } from './eigen.js';
+import { cholesky, invertLower, symmetricEigen, symmetricEigenSmallest } from './eigen.js';
 import { hostDenseOps } from './host-ops.js';
 import { householderQr } from './qr.js';
 
@@ -205,8 +205,8 @@ export async function lowRankReconstruction(
  *   Y in float64 allows); the final basis gets two passes (CholeskyQR2), orthonormal to float32
  *   rounding. A Gram that is numerically singular (W of rank below l) falls back to the
  *   eigendecomposition of G, dropping null directions.
- * - The small SVD of B = QᵀÂ [l, q] is the eigendecomposition of the float64 Gram B·Bᵀ; then
- *   Ŵ_r = (V_rᵀQ)ᵀ·(V_rᵀB) with V_r its leading r eigenvectors.
+ * - The truncation of B = QᵀÂ [l, D] to rank r needs only the l − r eigenvectors V_d of the
+ *   float64 Gram B·Bᵀ that it drops (symmetricEigenSmallest): Ŵ_r = Qᵀ·(I − V_d·V_dᵀ)·B.
  */
 export async function randomizedLowRank(w: Float32Array, m: number, n: number, rank: number, options: RandomizedSvdOptions): Promise<Float32Array> {
   checkMatrix(w, m, n);
@@ -235,13 +235,23 @@ export async function randomizedLowRank(w: Float32Array, m: number, n: number, r
   l = q.count;
   if (l === 0) return new Float32Array(m * n); // W = 0
   const b = await toDomain(q.rows, l); // B = QᵀÂ, [l, D]
-  const { vectors } = symmetricEigen(await gram(b, l, D), l);
   const r = Math.min(rank, l);
-  // leading r eigenvectors (eigenvalues ascend: the last rows), as rows of V_rᵀ [r, l]
-  const vrT = Float32Array.from(vectors.subarray((l - r) * l, l * l));
-  const urT = await ops.matmul(vrT, [r, l], q.rows, [l, R]); // U_rᵀ [r, R]
-  const svT = await ops.matmul(vrT, [r, l], b, [l, D]); // Σ_r V_rᵀ [r, D]
-  return t ? ops.matmul(svT, [r, D], urT, [r, R], { transA: true }) : ops.matmul(urT, [r, R], svT, [r, D], { transA: true });
+  // Ŵ_r = Qᵀ·P·B with P = I − V_d·V_dᵀ the projector that drops the l − r smallest directions of
+  // B·Bᵀ (only those eigenvectors are computed)
+  let m2 = b;
+  if (r < l) {
+    const { vectors: vd } = symmetricEigenSmallest(await gram(b, l, D), l, l - r);
+    const proj = new Float32Array(l * l);
+    for (let i = 0; i < l; i++) {
+      for (let j = 0; j < l; j++) {
+        let s = i === j ? 1 : 0;
+        for (let t = 0; t < l - r; t++) s -= vd[t * l + i]! * vd[t * l + j]!;
+        proj[i * l + j] = s;
+      }
+    }
+    m2 = await ops.matmul(proj, [l, l], b, [l, D]);
+  }
+  return t ? ops.matmul(m2, [l, D], q.rows, [l, R], { transA: true }) : ops.matmul(q.rows, [l, R], m2, [l, D], { transA: true });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { cholesky, invertLower, symmetricEigen } from '../../../src/core/linalg/eigen.js';
+import { cholesky, invertLower, symmetricEigen, symmetricEigenSmallest } from '../../../src/core/linalg/eigen.js';
 import { hostDenseOps } from '../../../src/core/linalg/host-ops.js';
 import { GRAM_SKETCH_MIN, hostGram, lowRankReconstruction, randomizedLowRank } from '../../../src/core/linalg/svd.js';
 import { Rng } from '../../../src/core/rng.js';
@@ -50,6 +50,44 @@ describe('symmetricEigen', () => {
     const { values } = symmetricEigen(r1, n);
     assert.ok(Math.abs(values[n - 1]! - 91) < 1e-10);
     for (let i = 0; i < n - 1; i++) assert.ok(Math.abs(values[i]!) < 1e-10);
+  });
+});
+
+describe('symmetricEigenSmallest', () => {
+  for (const [n, k] of [[1, 1], [2, 1], [9, 9], [80, 10]] as const) {
+    it(`finds the ${k} smallest eigenpairs of a ${n}×${n} symmetric matrix as symmetricEigen does`, () => {
+      const a = symmetric(new Rng(100 + n), n);
+      const full = symmetricEigen(a, n);
+      const few = symmetricEigenSmallest(a, n, k);
+      const scale = Math.max(Math.abs(full.values[0]!), Math.abs(full.values[n - 1]!), 1);
+      for (let j = 0; j < k; j++) {
+        assert.ok(Math.abs(few.values[j]! - full.values[j]!) < 1e-12 * scale, `λ${j}`);
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += few.vectors[j * n + i]! * full.vectors[j * n + i]!;
+        assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-9, `v${j}: ${dot}`);
+      }
+    });
+  }
+
+  it('returns an orthonormal basis of a degenerate (null) eigenspace', () => {
+    const [n, m] = [30, 12]; // rank 12: 18 zero eigenvalues
+    const x = gaussian(new Rng(5), n, m);
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let t = 0; t < m; t++) a[i * n + j]! += x[i * m + t]! * x[j * m + t]!;
+    const { values, vectors } = symmetricEigenSmallest(a, n, 6);
+    for (let j = 0; j < 6; j++) {
+      assert.ok(Math.abs(values[j]!) < 1e-10);
+      for (let i = 0; i < 6; i++) {
+        let d = 0;
+        for (let t = 0; t < n; t++) d += vectors[j * n + t]! * vectors[i * n + t]!;
+        assert.ok(Math.abs(d - (i === j ? 1 : 0)) < 1e-10);
+      }
+      for (let i = 0; i < n; i++) {
+        let av = 0;
+        for (let t = 0; t < n; t++) av += a[i * n + t]! * vectors[j * n + t]!;
+        assert.ok(Math.abs(av) < 1e-9);
+      }
+    }
   });
 });
 
