@@ -31,15 +31,15 @@ const only = new Set((args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'pe
 const started = Date.now();
 const log = (s: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${s}`);
 
-/** Steps per training measurement: the first `warmup` (compile + first step) are not timed. */
+/** Steps per training measurement: the first `warmup` (compile + first step) and the last (final checkpoint) are not timed. */
 const PLAN: { model: 'bench' | 'smol'; steps: number; warmup: number }[] = quick
   ? [
       { model: 'bench', steps: 3, warmup: 1 },
-      { model: 'smol', steps: 2, warmup: 1 },
+      { model: 'smol', steps: 3, warmup: 1 },
     ]
   : [
-      { model: 'bench', steps: 7, warmup: 2 },
-      { model: 'smol', steps: 5, warmup: 2 },
+      { model: 'bench', steps: 8, warmup: 2 },
+      { model: 'smol', steps: 5, warmup: 1 },
     ];
 const METHODS: BenchMethod[] = ['full', 'lora', 'lift'];
 
@@ -95,7 +95,7 @@ const training: TrainingMeasurement[] = [];
 if (only.has('train')) {
   for (const plan of PLAN) {
     for (const method of METHODS) {
-      log(`train: ${plan.model} ${method} (${plan.steps} steps, ${plan.warmup} untimed)`);
+      log(`train: ${plan.model} ${method} (${plan.steps} steps, ${plan.steps - plan.warmup - 1} timed)`);
       const m = await runChild<TrainingMeasurement>({ kind: 'train', model: plan.model, method, steps: plan.steps, warmup: plan.warmup });
       training.push(m);
       log(`  step ${m.medianStepSeconds.toFixed(2)} s, ${m.tokensPerSecond.toFixed(0)} tok/s, ${m.achievedGflops.toFixed(1)} GFLOP/s, peak RSS ${mb(m.maxRssBytes).toFixed(0)} MiB`);

@@ -3,10 +3,10 @@
  * timed step by step through its logger. Step k's time is the gap between the logger calls of
  * steps k−1 and k, so it holds the whole iteration: feeds, forward + backward in the runtime,
  * gradient clipping and the optimizer step on the host. Step 1 also holds the session compile
- * and is reported apart.
+ * and is reported apart; the last step also writes the final checkpoint and is not timed.
  */
 import { Container } from 'inversify';
-import { OnnxRuntimeBackend } from '../src/adapters/backends/onnxruntime/backend.js';
+import { OnnxRuntimeBackend, type OrtBackendOptions } from '../src/adapters/backends/onnxruntime/backend.js';
 import { validateRunConfig } from '../src/core/config/validate.js';
 import type { StepRecord, TensorStore, TrainingLogger } from '../src/core/contracts.js';
 import { TOKENS } from '../src/core/di.js';
@@ -24,13 +24,18 @@ export interface TrainingSpec {
   kind?: 'train';
   model: keyof typeof MODELS;
   method: BenchMethod;
-  /** Optimizer steps in all; the first `warmup` (at least 1: it compiles the session) are not timed. */
+  /**
+   * Optimizer steps in all; the first `warmup` (at least 1: it compiles the session) and the last
+   * (it writes the final checkpoint) are not timed.
+   */
   steps: number;
   warmup: number;
   batch?: number;
   seq?: number;
   /** ONNX Runtime profile file prefix (profiling slows the steps; use for analysis only). */
   profilePrefix?: string;
+  /** Backend options to compare (e.g. { bindInitializersFrom: Infinity } for the embedded-initializer baseline). */
+  backend?: OrtBackendOptions;
 }
 
 export interface TrainingMeasurement {
@@ -98,7 +103,7 @@ export async function measureTraining(spec: TrainingSpec): Promise<TrainingMeasu
   const clock = new StepClock();
   const c = new Container();
   c.bind(TOKENS.Registry).toConstantValue(registerBuiltins(new Registry()));
-  c.bind(TOKENS.Backend).toConstantValue(new OnnxRuntimeBackend(spec.profilePrefix ? { profileFilePrefix: spec.profilePrefix } : {}));
+  c.bind(TOKENS.Backend).toConstantValue(new OnnxRuntimeBackend({ ...spec.backend, ...(spec.profilePrefix ? { profileFilePrefix: spec.profilePrefix } : {}) }));
   c.bind(TOKENS.TensorStore).toConstantValue(store);
   c.bind(TOKENS.TrainingLogger).toConstantValue(clock);
   c.bind(Trainer).toSelf();
@@ -120,7 +125,8 @@ export async function measureTraining(spec: TrainingSpec): Promise<TrainingMeasu
   const m = clock.marks;
   const gaps = m.slice(1).map((t, i) => t - m[i]!);
   const warm = Math.max(1, spec.warmup);
-  const timed = gaps.slice(warm);
+  // The last step also writes the run's final checkpoint (the optimizer state is copied): not a training step's cost.
+  const timed = gaps.slice(warm, Math.max(warm + 1, gaps.length - 1));
   const med = median(timed.length ? timed : gaps);
   const flops = stepFlops(config, batch, seq);
   return {

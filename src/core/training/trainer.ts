@@ -4,7 +4,7 @@
  * the optimizer's update on the host over the trainable vectors only.
  */
 import { inject, injectable, optional } from 'inversify';
-import type { Backend, EvalRecord, MaskStrategy, Method, MethodOptions, Optimizer, TensorStore, TrainingLogger } from '../contracts.js';
+import type { Backend, EvalRecord, MaskStrategy, Method, MethodOptions, Optimizer, OptimizerState, TensorStore, TrainingLogger } from '../contracts.js';
 import type { RunConfig } from '../config/schema.js';
 import { SftDataLoader } from '../data/loader.js';
 import { collate, type Batch } from '../data/batch.js';
@@ -257,6 +257,8 @@ export class Trainer {
       if (every > 0 && step % every === 0 && step < totalSteps) evals.push(...(await this.evaluate(req, sessions, targets, step)));
       const ckEvery = run.output.checkpointEvery;
       if ((ckEvery > 0 && step % ckEvery === 0) || step === stopAt) {
+        // state() copies every moment buffer: take it once per checkpoint (it was taken three times)
+        const optState = optimizer.state();
         const state: TrainingState = {
           step,
           totalSteps,
@@ -266,10 +268,10 @@ export class Trainer {
           tokens,
           elapsedSeconds: elapsedBefore + seconds,
           losses,
-          optimizer: { name: optimizer.name, hyper: optimizer.state().hyper, steps: stepsOf(optimizer) },
+          optimizer: { name: optimizer.name, hyper: optState.hyper, steps: stepsOf(optState) },
           targets: Object.fromEntries(targets.map((t) => [t.name, describe(t)])),
         };
-        lastCheckpoint = saveCheckpoint(this.store, run.output.dir, { state, tensors: checkpointTensors(targets), optimizer: optimizer.state() });
+        lastCheckpoint = saveCheckpoint(this.store, run.output.dir, { state, tensors: checkpointTensors(targets), optimizer: optState });
       }
     }
     if (step === totalSteps) evals.push(...(await this.evaluate(req, sessions, targets, step)));
@@ -520,8 +522,8 @@ async function disposeSessions(cache: Map<string, Promise<Session>>): Promise<vo
   for (const s of all) await (await s).exe.dispose();
 }
 
-function stepsOf(optimizer: Optimizer): Record<string, number> {
-  return Object.fromEntries(Object.entries(optimizer.state().params).map(([k, v]) => [k, v.step]));
+function stepsOf(state: OptimizerState): Record<string, number> {
+  return Object.fromEntries(Object.entries(state.params).map(([k, v]) => [k, v.step]));
 }
 
 function describe(t: Target): TrainingState['targets'][string] {

@@ -90,6 +90,16 @@ export interface OrtBackendOptions extends CompileOptions {
    * Ignored on CUDA, where every initializer is embedded.
    */
   bindInitializersFrom?: number;
+  /** ONNX Runtime's CPU memory arena (session option enableCpuMemArena). Default true. */
+  cpuMemArena?: boolean;
+  /**
+   * ONNX Runtime's memory pattern (session option enableMemPattern). Default false on CPU: after
+   * the first run the pattern asks the arena for one block the size of the whole plan, which
+   * rarely fits the chunks the first run left, so the arena grows by a second plan's worth
+   * (training the bench model: 2.27 GiB peak resident with it, 1.60 GiB without, same step time).
+   * Default true on CUDA.
+   */
+  memPattern?: boolean;
 }
 
 export class OnnxRuntimeBackend implements Backend {
@@ -131,6 +141,8 @@ export class OnnxRuntimeBackend implements Backend {
       graphOptimizationLevel: opts.graphOptimizationLevel ?? defaultOptimizationLevel(graph),
       ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
       ...(opts.profileFilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix } : {}),
+      ...(opts.cpuMemArena !== undefined ? { enableCpuMemArena: opts.cpuMemArena } : {}),
+      enableMemPattern: opts.memPattern ?? provider !== 'cpu',
     };
     let session: ort.InferenceSession;
     try {
