@@ -30,6 +30,8 @@ export interface MaskRefreshSpec {
   layers?: number;
   /** Power-law exponents of the structured overlap matrices (default [1]). */
   alphas?: number[];
+  /** Measure the overlap with exact masks (default true; slow: exact SVDs). */
+  overlap?: boolean;
 }
 
 export interface OverlapRow {
@@ -136,9 +138,10 @@ export async function measureMaskRefresh(spec: MaskRefreshSpec): Promise<MaskRef
     const ov = rows.map((r) => r.overlap);
     return { mean: ov.reduce((a, b) => a + b, 0) / Math.max(1, ov.length), min: Math.min(...ov), rows };
   };
-  const overlapRandomInit = await overlapRows(async (l, mod) => weights.get(linearWeightName(l, mod))!, warm.masks);
+  const doOverlap = spec.overlap ?? true;
+  const overlapRandomInit = doOverlap ? await overlapRows(async (l, mod) => weights.get(linearWeightName(l, mod))!, warm.masks) : { mean: NaN, min: NaN, rows: [] };
   const overlapStructured = [];
-  for (const alpha of spec.alphas ?? [1]) {
+  for (const alpha of doOverlap ? (spec.alphas ?? [1]) : []) {
     const srng = new Rng(100 + Math.round(alpha * 10));
     overlapStructured.push({ alpha, ...(await overlapRows((_l, _mod, m, n) => powerLawMatrix(ops, m, n, alpha, srng))) });
   }

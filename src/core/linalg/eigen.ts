@@ -231,17 +231,19 @@ export function cholesky(c: Float64Array, n: number, relTol = 1e-13): Float64Arr
 
 /** The inverse of the n×n lower triangular row-major L (itself lower triangular). */
 export function invertLower(L: Float64Array, n: number): Float64Array {
-  // Row i of X = L⁻¹ from X·L = I, solved column by column right to left:
-  // Σ_k X[i,k]·L[k,j] = δij for k in [j, i].
+  // Column j of X = L⁻¹ by forward substitution L·x = e_j into a contiguous work vector; the
+  // inner products run along rows of L and along x, both contiguous.
   const X = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    X[ri + i] = 1 / L[ri + i]!;
-    for (let j = i - 1; j >= 0; j--) {
+  const x = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    x[j] = 1 / L[j * n + j]!;
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
       let s = 0;
-      for (let k = j + 1; k <= i; k++) s += X[ri + k]! * L[k * n + j]!;
-      X[ri + j] = -s / L[j * n + j]!;
+      for (let k = j; k < i; k++) s += L[ri + k]! * x[k]!;
+      x[i] = -s / L[ri + i]!;
     }
+    for (let i = j; i < n; i++) X[i * n + j] = x[i]!;
   }
   return X;
 }

@@ -297,16 +297,21 @@ async function orthonormalRows(
 
 // ---------------------------------------------------------------- helpers
 
-/** `size` standard normal draws: Box–Muller using both outputs of each pair of uniforms. */
+/**
+ * `size` standard normal draws for a sketch: Marsaglia's polar method (no trigonometry, both
+ * outputs of each accepted pair) on 32-bit uniforms from the run's Rng.
+ */
 function gaussianSketch(rng: Rng, size: number): Float32Array {
   const out = new Float32Array(size);
-  for (let i = 0; i < size; i += 2) {
-    let u = rng.next();
-    while (u <= Number.MIN_VALUE) u = rng.next();
-    const radius = Math.sqrt(-2 * Math.log(u));
-    const angle = 2 * Math.PI * rng.next();
-    out[i] = radius * Math.cos(angle);
-    if (i + 1 < size) out[i + 1] = radius * Math.sin(angle);
+  const scale = 2 / 4294967296;
+  for (let i = 0; i < size; ) {
+    const u = rng.nextU32() * scale - 1;
+    const v = rng.nextU32() * scale - 1;
+    const s = u * u + v * v;
+    if (s >= 1 || s === 0) continue;
+    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    out[i++] = u * f;
+    if (i < size) out[i++] = v * f;
   }
   return out;
 }

@@ -26,27 +26,30 @@ function select(values: Scores, k: number, abs: boolean): Int32Array {
     throw new InvalidArgumentError(`k must be an integer in [0, ${n}]; got ${k}`, { field: 'k', value: k });
   }
   if (n > 0x7fffffff) throw new InvalidArgumentError(`top-k over ${n} entries exceeds int32 indices`, { field: 'scores' });
-  // One pass: the NaN check and the scores (magnitudes) in an array of the input's type.
-  const score = (values instanceof Float32Array ? new Float32Array(n) : new Float64Array(n)) as Scores;
-  for (let i = 0; i < n; i++) {
-    const x = values[i]!;
-    if (x !== x) throw new InvalidArgumentError(`score at flat index ${i} is NaN; top-k needs ordered scores`, { field: 'scores', index: i });
-    score[i] = abs ? Math.abs(x) : x;
+  const found = k > 0 && k < n && n >= SAMPLED_MIN ? sampledThreshold(values, k, abs) : undefined;
+  let threshold: number;
+  let above: number;
+  if (found) {
+    ({ threshold, above } = found);
+  } else {
+    // NaN check and scores (magnitudes) in one pass, then quickselect over them
+    const score = (values instanceof Float32Array ? new Float32Array(n) : new Float64Array(n)) as Scores;
+    for (let i = 0; i < n; i++) {
+      const x = values[i]!;
+      if (x !== x) throw nanAt(i);
+      score[i] = abs ? Math.abs(x) : x;
+    }
+    if (k === 0) return new Int32Array(0);
+    if (k === n) return Int32Array.from({ length: n }, (_, i) => i);
+    threshold = kthSmallest(score.slice() as Scores, n - k);
+    above = 0;
+    for (let i = 0; i < n; i++) if (score[i]! > threshold) above++;
   }
   const out = new Int32Array(k);
-  if (k === 0) return out;
-  if (k === n) {
-    for (let i = 0; i < n; i++) out[i] = i;
-    return out;
-  }
-
-  const threshold = kthLargest(score, k);
-  let above = 0;
-  for (let i = 0; i < n; i++) if (score[i]! > threshold) above++;
   let ties = k - above;
   let o = 0;
   for (let i = 0; i < n && o < k; i++) {
-    const s = score[i]!;
+    const s = abs ? Math.abs(values[i]!) : values[i]!;
     if (s > threshold) out[o++] = i;
     else if (s === threshold && ties > 0) {
       out[o++] = i;
@@ -56,52 +59,59 @@ function select(values: Scores, k: number, abs: boolean): Int32Array {
   return out;
 }
 
+function nanAt(i: number): InvalidArgumentError {
+  return new InvalidArgumentError(`score at flat index ${i} is NaN; top-k needs ordered scores`, { field: 'scores', index: i });
+}
+
 /** Below this many scores the threshold is a plain quickselect over a copy. */
 const SAMPLED_MIN = 1 << 16;
 const SAMPLES = 8192;
 
 /**
- * The k-th largest score (1 ≤ k < n). For large inputs a fixed-seed sample brackets it first, so
- * only the scores inside the bracket are copied and partitioned; a bracket that misses (or holds
- * too many ties) falls back to the full quickselect. The result is the same value either way.
+ * The k-th largest score (0 < k < n) and how many scores exceed it, for large inputs: a
+ * fixed-seed sample brackets the threshold, one pass (which also rejects NaN) counts the scores
+ * above and inside the bracket, a second copies the inside ones, and a quickselect over those
+ * finds it. Scores are |values| (or values) computed on the fly: no n-sized copy. Undefined when
+ * the bracket misses or holds too many ties; the caller then selects over all scores.
  */
-function kthLargest(score: Scores, k: number): number {
-  const n = score.length;
-  if (n >= SAMPLED_MIN) {
-    const sample = new Float64Array(SAMPLES);
-    let seed = 0x9e3779b9;
-    for (let i = 0; i < SAMPLES; i++) {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      sample[i] = score[(seed >>> 0) % n]!;
-    }
-    sample.sort(); // ascending
-    // position of the k-th largest among the samples, and a margin of ~5 standard deviations
-    const frac = k / n;
-    const pos = (1 - frac) * SAMPLES;
-    const margin = 5 * Math.sqrt(SAMPLES * frac * (1 - frac)) + 16;
-    const hi = sample[Math.min(SAMPLES - 1, Math.ceil(pos + margin))]!;
-    const lo = sample[Math.max(0, Math.floor(pos - margin))]!;
-    let above = 0;
-    let inside = 0;
-    for (let i = 0; i < n; i++) {
-      const x = score[i]!;
-      if (x > hi) above++;
-      else if (x >= lo) inside++;
-    }
-    const need = k - above; // rank of the threshold (1 = largest) among the bracketed scores
-    if (need >= 1 && need <= inside && inside <= n / 4) {
-      const cand = new Float64Array(inside);
-      let c = 0;
-      for (let i = 0; i < n; i++) {
-        const x = score[i]!;
-        if (x <= hi && x >= lo) cand[c++] = x;
-      }
-      return kthSmallest(cand, inside - need);
-    }
+function sampledThreshold(values: Scores, k: number, abs: boolean): { threshold: number; above: number } | undefined {
+  const n = values.length;
+  const sample = new Float64Array(SAMPLES);
+  let seed = 0x9e3779b9;
+  for (let i = 0; i < SAMPLES; i++) {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    const x = values[(seed >>> 0) % n]!;
+    sample[i] = abs ? Math.abs(x) : x;
   }
-  return kthSmallest(score.slice() as Scores, n - k);
+  sample.sort(); // ascending (a NaN sorts last; the full pass below rejects it)
+  const frac = k / n;
+  const pos = (1 - frac) * SAMPLES;
+  const margin = 5 * Math.sqrt(SAMPLES * frac * (1 - frac)) + 16;
+  const hi = sample[Math.min(SAMPLES - 1, Math.ceil(pos + margin))]!;
+  const lo = sample[Math.max(0, Math.floor(pos - margin))]!;
+  let aboveHi = 0;
+  let inside = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (v !== v) throw nanAt(i);
+    const x = abs ? Math.abs(v) : v;
+    if (x > hi) aboveHi++;
+    else if (x >= lo) inside++;
+  }
+  const need = k - aboveHi; // rank of the threshold (1 = largest) among the bracketed scores
+  if (!(need >= 1 && need <= inside && inside <= n / 4)) return undefined;
+  const cand = new Float64Array(inside);
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const x = abs ? Math.abs(values[i]!) : values[i]!;
+    if (x <= hi && x >= lo) cand[c++] = x;
+  }
+  const threshold = kthSmallest(cand, inside - need);
+  let above = aboveHi;
+  for (let i = 0; i < inside; i++) if (cand[i]! > threshold) above++;
+  return { threshold, above };
 }
 
 /**
