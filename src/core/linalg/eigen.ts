@@ -266,13 +266,15 @@ export function symmetricEigenSmallest(a: Float64Array, n: number, count: number
   for (let c = 0; c < n - 2; c++) {
     const m = n - c - 1;
     const rc = c * n;
-    // x = A[c+1.., c] = A[c, c+1..] (symmetric: the contiguous row)
+    // x = A[c+1.., c], column c below the diagonal (only the lower triangle is kept current)
+    const v = new Float64Array(m);
     let norm = 0;
-    for (let i = 0; i < m; i++) norm += w[rc + c + 1 + i]! ** 2;
+    for (let i = 0; i < m; i++) {
+      v[i] = w[(c + 1 + i) * n + c]!;
+      norm += v[i]! * v[i]!;
+    }
     norm = Math.sqrt(norm);
     d[c] = w[rc + c]!;
-    const v = new Float64Array(m);
-    for (let i = 0; i < m; i++) v[i] = w[rc + c + 1 + i]!;
     if (norm === 0) {
       e[c] = 0;
       reflectors.push({ v, tau: 0 });
@@ -286,28 +288,39 @@ export function symmetricEigenSmallest(a: Float64Array, n: number, count: number
     e[c] = alpha;
     reflectors.push({ v, tau });
     if (tau === 0) continue;
-    // trailing block A2 = A[c+1.., c+1..]: A2 ← H·A2·H with H = I − τ·v·vᵀ
+    // trailing block A2 = A[c+1.., c+1..]: A2 ← H·A2·H with H = I − τ·v·vᵀ, kept in its lower
+    // triangle (row i, columns ≤ i; every row access contiguous): p = τ·A2·v, then the
+    // symmetric rank-2 update A2 −= v·wᵀ + w·vᵀ with w = p − (τ/2)(pᵀv)·v
     const off = c + 1;
-    let pv = 0;
+    p.fill(0, 0, m);
     for (let i = 0; i < m; i++) {
       const ri = (off + i) * n + off;
-      let s = 0;
-      for (let j = 0; j < m; j++) s += w[ri + j]! * v[j]!;
-      p[i] = tau * s;
+      const vi = v[i]!;
+      let s = w[ri + i]! * vi;
+      for (let j = 0; j < i; j++) {
+        const aij = w[ri + j]!;
+        s += aij * v[j]!;
+        p[j]! += aij * vi;
+      }
+      p[i]! += s;
+    }
+    let pv = 0;
+    for (let i = 0; i < m; i++) {
+      p[i]! *= tau;
       pv += p[i]! * v[i]!;
     }
     const half = (tau / 2) * pv;
-    for (let i = 0; i < m; i++) p[i]! -= half * v[i]!; // p is now the w of the rank-2 update
+    for (let i = 0; i < m; i++) p[i]! -= half * v[i]!;
     for (let i = 0; i < m; i++) {
       const ri = (off + i) * n + off;
       const vi = v[i]!;
       const pi = p[i]!;
-      for (let j = 0; j < m; j++) w[ri + j]! -= vi * p[j]! + pi * v[j]!;
+      for (let j = 0; j <= i; j++) w[ri + j]! -= vi * p[j]! + pi * v[j]!;
     }
   }
   if (n >= 2) {
     d[n - 2] = w[(n - 2) * n + n - 2]!;
-    e[n - 2] = w[(n - 1) * n + n - 2]!;
+    e[n - 2] = w[(n - 1) * n + n - 2]!; // lower triangle
   }
   if (n >= 1) d[n - 1] = w[(n - 1) * n + n - 1]!;
 
