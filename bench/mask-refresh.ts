@@ -11,7 +11,7 @@
  * - matrices with a pretrained-like decaying spectrum: W = X·diag(s)·Yᵀ with Gaussian X, Y and
  *   s_i = i^(−α), the regime LIFT is made for (principal weights of pretrained models).
  */
-import { OnnxRuntimeBackend } from '../src/adapters/backends/onnxruntime/backend.js';
+import { OnnxRuntimeBackend, type OrtBackendOptions } from '../src/adapters/backends/onnxruntime/backend.js';
 import { BackendDenseOps } from '../src/core/linalg/backend-ops.js';
 import { maskBudget } from '../src/core/linalg/budget.js';
 import { TARGET_MODULES, type TargetModule, linearShape, linearWeightName } from '../src/core/model/config.js';
@@ -32,6 +32,10 @@ export interface MaskRefreshSpec {
   alphas?: number[];
   /** Measure the overlap with exact masks (default true; slow: exact SVDs). */
   overlap?: boolean;
+  /** ONNX Runtime intra-op threads (default: the runtime's choice, all cores). */
+  threads?: number;
+  /** Backend options (e.g. { allowSpinning: false }). */
+  backend?: OrtBackendOptions;
 }
 
 export interface OverlapRow {
@@ -51,6 +55,11 @@ export interface MaskRefreshResult {
   coldSeconds: number;
   /** Seconds of a second pass (sessions compiled, as in a refresh during training): the target figure. */
   refreshSeconds: number;
+  /**
+   * CPU seconds (user + system, all threads) of that pass: unlike wall time, not stretched when
+   * other jobs share the cores (ONNX Runtime's spinning worker threads add some).
+   */
+  refreshCpuSeconds: number;
   perModuleSeconds: Record<string, number>;
   overlapRandomInit: { mean: number; min: number; rows: OverlapRow[] };
   overlapStructured: { alpha: number; mean: number; min: number; rows: OverlapRow[] }[];
@@ -98,7 +107,7 @@ export async function measureMaskRefresh(spec: MaskRefreshSpec): Promise<MaskRef
   const budgetRank = spec.rank ?? 16;
   const layers = Math.min(spec.layers ?? config.numHiddenLayers, config.numHiddenLayers);
   const weights = fastInitTargets(config, 1, layers);
-  const ops = new BackendDenseOps(new OnnxRuntimeBackend({}));
+  const ops = new BackendDenseOps(new OnnxRuntimeBackend({ ...spec.backend, ...(spec.threads ? { intraOpThreads: spec.threads } : {}) }));
   const randomized = new LiftStrategy({ filterRank });
   const exact = new LiftStrategy({ filterRank, exactThreshold: 1 << 30 });
   const rng = new Rng(11);
@@ -106,6 +115,7 @@ export async function measureMaskRefresh(spec: MaskRefreshSpec): Promise<MaskRef
 
   const pass = async (perModule?: Record<string, number>) => {
     const masks = new Map<string, Int32Array>();
+    const cpu0 = process.cpuUsage();
     const t0 = now();
     for (let l = 0; l < layers; l++) {
       for (const mod of TARGET_MODULES) {
@@ -116,7 +126,8 @@ export async function measureMaskRefresh(spec: MaskRefreshSpec): Promise<MaskRef
         if (perModule) perModule[mod] = (perModule[mod] ?? 0) + now() - t;
       }
     }
-    return { masks, seconds: now() - t0 };
+    const cpu = process.cpuUsage(cpu0);
+    return { masks, seconds: now() - t0, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   };
   const cold = await pass();
   const perModuleSeconds: Record<string, number> = {};
@@ -153,6 +164,7 @@ export async function measureMaskRefresh(spec: MaskRefreshSpec): Promise<MaskRef
     matrices: layers * TARGET_MODULES.length,
     coldSeconds: cold.seconds,
     refreshSeconds: warm.seconds,
+    refreshCpuSeconds: warm.cpuSeconds,
     perModuleSeconds,
     overlapRandomInit,
     overlapStructured,

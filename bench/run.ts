@@ -122,7 +122,7 @@ let mask: MaskRefreshResult | undefined;
 if (only.has('mask')) {
   log('mask refresh: every target matrix of the 135M-shaped model, then exact-SVD overlap on 4 matrices');
   mask = await runChild<MaskRefreshResult>({ kind: 'mask', ...(quick ? { layers: 4 } : {}), alphas: [1] });
-  log(`  refresh ${mask.refreshSeconds.toFixed(2)} s (cold ${mask.coldSeconds.toFixed(2)} s), overlap random-init ${mask.overlapRandomInit.mean.toFixed(3)}`);
+  log(`  refresh ${mask.refreshSeconds.toFixed(2)} s (${mask.refreshCpuSeconds.toFixed(2)} CPU s; cold ${mask.coldSeconds.toFixed(2)} s), overlap random-init ${mask.overlapRandomInit.mean.toFixed(3)}`);
 }
 
 if (peaks.start) {
@@ -150,7 +150,17 @@ const add = (id: string, description: string, value: number, target: string, ok:
 add('mfu-full-bench', 'full-FT step MFU, bench model', mfu(benchFull), '≥ 0.50', (v) => v >= 0.5);
 add('lift-vs-full-step', 'LIFT step time / full-FT step time, bench model', ratio(benchLift?.medianStepSeconds, benchFull?.medianStepSeconds), '≤ 1.10', (v) => v <= 1.1, 'x');
 add('lora-vs-full-step', 'LoRA step time / full-FT step time, bench model', ratio(benchLora?.medianStepSeconds, benchFull?.medianStepSeconds), '≤ 1.10', (v) => v <= 1.1, 'x');
-add('mask-refresh-seconds', 'LIFT mask refresh, every target of the 135M-shaped model', mask?.refreshSeconds ?? NaN, '≤ 10 s', (v) => v <= 10, 's');
+// --quick times only a few layers: the figure is scaled to all 210 matrices (and says so)
+const allMatrices = 210;
+const partial = mask !== undefined && mask.matrices < allMatrices;
+add(
+  'mask-refresh-seconds',
+  `LIFT mask refresh, every target of the 135M-shaped model${partial ? ` (scaled from ${mask!.matrices} matrices)` : ''}`,
+  mask ? (mask.refreshSeconds * allMatrices) / mask.matrices : NaN,
+  '≤ 10 s',
+  (v) => v <= 10,
+  's',
+);
 add('mask-overlap', 'randomized vs exact mask overlap, 4 sampled matrices of the random-init 135M-shaped model (min)', mask?.overlapRandomInit.min ?? NaN, '≥ 0.95', (v) => v >= 0.95);
 for (const s of mask?.overlapStructured ?? []) {
   add(`mask-overlap-powerlaw-${s.alpha}`, `same, matrices of those shapes with spectrum σ_i ∝ i^-${s.alpha} (min)`, s.min, '≥ 0.95', (v) => v >= 0.95);
@@ -195,15 +205,17 @@ if (training.length) {
 }
 if (mask) {
   console.log('');
-  console.log(`mask refresh (${mask.matrices} matrices, r' ${mask.filterRank}, budget rank ${mask.budgetRank}): ${fmt(mask.refreshSeconds)} s, first pass incl. compile ${fmt(mask.coldSeconds)} s`);
+  console.log(
+    `mask refresh (${mask.matrices} matrices, r' ${mask.filterRank}, budget rank ${mask.budgetRank}): ${fmt(mask.refreshSeconds)} s (${fmt(mask.refreshCpuSeconds)} CPU s), first pass incl. compile ${fmt(mask.coldSeconds)} s`,
+  );
   for (const r of mask.overlapRandomInit.rows) console.log(`  overlap random-init ${r.name} ${r.shape.join('x')}: ${fmt(r.overlap, 4)}`);
   for (const s of mask.overlapStructured) for (const r of s.rows) console.log(`  overlap σ_i ∝ i^-${s.alpha} ${r.shape.join('x')}: ${fmt(r.overlap, 4)}`);
 }
 console.log('');
-console.log('target                                                                                  value        target   result');
+console.log(`${'target'.padEnd(100)}    value      target   result`);
 for (const t of targets) {
   const verdict = t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'FAIL';
-  console.log(`${t.description.slice(0, 86).padEnd(86)} ${fmt(t.value, 3).padStart(8)}${t.unit.padEnd(2)} ${t.target.padStart(8)}   ${verdict}`);
+  console.log(`${t.description.slice(0, 100).padEnd(100)} ${fmt(t.value, 3).padStart(8)}${t.unit.padEnd(2)} ${t.target.padStart(8)}   ${verdict}`);
 }
 console.log('');
 console.log(`wrote ${path} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

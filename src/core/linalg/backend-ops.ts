@@ -12,10 +12,20 @@ import { tensor } from '../tensor.js';
 export class BackendDenseOps implements DenseOps, GramOps {
   private readonly sessions = new Map<string, Promise<{ exe: Executable; out: string }>>();
 
+  private readonly options: CompileOptions;
+
+  /**
+   * Sessions run single-threaded unless `options.intraOpThreads` says otherwise: the products
+   * of a randomized SVD take milliseconds and alternate with host work (Cholesky, eigenvectors,
+   * top-k), and a multi-threaded session's idle workers spin on the other cores meanwhile. On 2
+   * cores that made the 135M-shaped mask refresh 3.7× slower (179 vs 48 ms per matrix).
+   */
   constructor(
     private readonly backend: Backend,
-    private readonly options: CompileOptions = {},
-  ) {}
+    options: CompileOptions = {},
+  ) {
+    this.options = { ...options, intraOpThreads: options.intraOpThreads ?? 1 };
+  }
 
   async matmul(
     a: Float32Array,

@@ -221,9 +221,20 @@ export function cholesky(c: Float64Array, n: number, relTol = 1e-13): Float64Arr
     L[rj + j] = ljj;
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      let t = c[ri + j]!;
-      for (let k = 0; k < j; k++) t -= L[ri + k]! * L[rj + k]!;
-      L[ri + j] = t / ljj;
+      // four partial sums: the loop is bound by the add latency, not by the multiplies
+      let t0 = c[ri + j]!;
+      let t1 = 0;
+      let t2 = 0;
+      let t3 = 0;
+      let k = 0;
+      for (; k + 3 < j; k += 4) {
+        t0 -= L[ri + k]! * L[rj + k]!;
+        t1 -= L[ri + k + 1]! * L[rj + k + 1]!;
+        t2 -= L[ri + k + 2]! * L[rj + k + 2]!;
+        t3 -= L[ri + k + 3]! * L[rj + k + 3]!;
+      }
+      for (; k < j; k++) t0 -= L[ri + k]! * L[rj + k]!;
+      L[ri + j] = (t0 + t1 + (t2 + t3)) / ljj;
     }
   }
   return L;
@@ -239,9 +250,19 @@ export function invertLower(L: Float64Array, n: number): Float64Array {
     x[j] = 1 / L[j * n + j]!;
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      let s = 0;
-      for (let k = j; k < i; k++) s += L[ri + k]! * x[k]!;
-      x[i] = -s / L[ri + i]!;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let k = j;
+      for (; k + 3 < i; k += 4) {
+        s0 += L[ri + k]! * x[k]!;
+        s1 += L[ri + k + 1]! * x[k + 1]!;
+        s2 += L[ri + k + 2]! * x[k + 2]!;
+        s3 += L[ri + k + 3]! * x[k + 3]!;
+      }
+      for (; k < i; k++) s0 += L[ri + k]! * x[k]!;
+      x[i] = -(s0 + s1 + (s2 + s3)) / L[ri + i]!;
     }
     for (let i = j; i < n; i++) X[i * n + j] = x[i]!;
   }
@@ -296,13 +317,23 @@ export function symmetricEigenSmallest(a: Float64Array, n: number, count: number
     for (let i = 0; i < m; i++) {
       const ri = (off + i) * n + off;
       const vi = v[i]!;
-      let s = w[ri + i]! * vi;
-      for (let j = 0; j < i; j++) {
+      let s0 = w[ri + i]! * vi;
+      let s1 = 0;
+      let j = 0;
+      for (; j + 1 < i; j += 2) {
+        const a0 = w[ri + j]!;
+        const a1 = w[ri + j + 1]!;
+        s0 += a0 * v[j]!;
+        s1 += a1 * v[j + 1]!;
+        p[j]! += a0 * vi;
+        p[j + 1]! += a1 * vi;
+      }
+      for (; j < i; j++) {
         const aij = w[ri + j]!;
-        s += aij * v[j]!;
+        s0 += aij * v[j]!;
         p[j]! += aij * vi;
       }
-      p[i]! += s;
+      p[i]! += s0 + s1;
     }
     let pv = 0;
     for (let i = 0; i < m; i++) {

@@ -227,10 +227,13 @@ export async function randomizedLowRank(w: Float32Array, m: number, n: number, r
 
   let l = Math.min(rank + oversampling, R);
   const omega = gaussianSketch(options.rng, l * D);
-  let q = await orthonormalRows(ops, gram, await toRange(omega, l), l, R, 1);
+  // Intermediate bases only need to be well conditioned: their Gram is a float32 product. The
+  // final basis is orthonormalized twice on float64 Grams.
+  let q = await orthonormalRows(ops, gram, await toRange(omega, l), l, R, 1, true);
   for (let it = 0; it < powerIterations; it++) {
     const z = await toDomain(q.rows, q.count);
-    q = await orthonormalRows(ops, gram, await toRange(z, q.count), q.count, R, it === powerIterations - 1 ? 2 : 1);
+    const last = it === powerIterations - 1;
+    q = await orthonormalRows(ops, gram, await toRange(z, q.count), q.count, R, last ? 2 : 1, !last);
   }
   l = q.count;
   if (l === 0) return new Float32Array(m * n); // W = 0
@@ -258,6 +261,8 @@ export async function randomizedLowRank(w: Float32Array, m: number, n: number, r
  * Orthonormal rows spanning the rows of Y [k, len]: `passes` rounds of Cholesky QR on the
  * float64 Gram; where the Gram is numerically singular, its eigendecomposition instead
  * (Q = Λ^(-1/2)·Vᵀ·Y over the directions above float32 noise), which may return fewer rows.
+ * With `float32Gram`, a pass first tries the Gram as a float32 product (a well-conditioned basis
+ * is all a power iteration needs) and takes the float64 one only where its Cholesky fails.
  */
 async function orthonormalRows(
   ops: DenseOps,
@@ -266,11 +271,20 @@ async function orthonormalRows(
   k: number,
   len: number,
   passes: number,
+  float32Gram = false,
 ): Promise<{ rows: Float32Array; count: number }> {
   let rows = y;
   let count = k;
   let eigenPasses = 0;
   for (let pass = 0; pass < passes && count > 0; pass++) {
+    if (float32Gram && eigenPasses === 0) {
+      const g32 = await ops.matmul(rows, [count, len], rows, [count, len], { transB: true });
+      const L32 = cholesky(Float64Array.from(g32), count, 1e-6);
+      if (L32) {
+        rows = await ops.matmul(Float32Array.from(invertLower(L32, count)), [count, count], rows, [count, len]);
+        continue;
+      }
+    }
     const g = await gram(rows, count, len);
     const L = eigenPasses < 2 ? cholesky(g, count) : undefined;
     if (L) {

@@ -70,8 +70,7 @@ const SAMPLES = 8192;
 /**
  * The k-th largest score (0 < k < n) and how many scores exceed it, for large inputs: a
  * fixed-seed sample brackets the threshold, one pass (which also rejects NaN) counts the scores
- * above and inside the bracket, a second copies the inside ones, and a quickselect over those
- * finds it. Scores are |values| (or values) computed on the fly: no n-sized copy. Undefined when
+ * above the bracket and copies the ones inside, and a quickselect over those finds it. Scores are |values| (or values) computed on the fly: no n-sized copy. Undefined when
  * the bracket misses or holds too many ties; the caller then selects over all scores.
  */
 function sampledThreshold(values: Scores, k: number, abs: boolean): { threshold: number; above: number } | undefined {
@@ -91,6 +90,10 @@ function sampledThreshold(values: Scores, k: number, abs: boolean): { threshold:
   const margin = 5 * Math.sqrt(SAMPLES * frac * (1 - frac)) + 16;
   const hi = sample[Math.min(SAMPLES - 1, Math.ceil(pos + margin))]!;
   const lo = sample[Math.max(0, Math.floor(pos - margin))]!;
+  // one pass: NaN check, count above the bracket, keep what falls inside (a second pass collects
+  // them only if more fall inside than the sample predicts room for)
+  const cap = Math.min(n, Math.ceil(n * (2 * (margin + 16) / SAMPLES) * 3) + 1024);
+  let cand = new Float64Array(cap);
   let aboveHi = 0;
   let inside = 0;
   for (let i = 0; i < n; i++) {
@@ -98,15 +101,22 @@ function sampledThreshold(values: Scores, k: number, abs: boolean): { threshold:
     if (v !== v) throw nanAt(i);
     const x = abs ? Math.abs(v) : v;
     if (x > hi) aboveHi++;
-    else if (x >= lo) inside++;
+    else if (x >= lo) {
+      if (inside < cap) cand[inside] = x;
+      inside++;
+    }
   }
   const need = k - aboveHi; // rank of the threshold (1 = largest) among the bracketed scores
   if (!(need >= 1 && need <= inside && inside <= n / 4)) return undefined;
-  const cand = new Float64Array(inside);
-  let c = 0;
-  for (let i = 0; i < n; i++) {
-    const x = abs ? Math.abs(values[i]!) : values[i]!;
-    if (x <= hi && x >= lo) cand[c++] = x;
+  if (inside > cap) {
+    cand = new Float64Array(inside);
+    let c = 0;
+    for (let i = 0; i < n; i++) {
+      const x = abs ? Math.abs(values[i]!) : values[i]!;
+      if (x <= hi && x >= lo) cand[c++] = x;
+    }
+  } else {
+    cand = cand.subarray(0, inside);
   }
   const threshold = kthSmallest(cand, inside - need);
   let above = aboveHi;

@@ -100,6 +100,8 @@ export interface OrtBackendOptions extends CompileOptions {
    * Default true on CUDA.
    */
   memPattern?: boolean;
+  /** Whether idle intra-op worker threads spin (session config session.intra_op.allow_spinning). Default: the runtime's (on). */
+  allowSpinning?: boolean;
 }
 
 export class OnnxRuntimeBackend implements Backend {
@@ -143,6 +145,7 @@ export class OnnxRuntimeBackend implements Backend {
       ...(opts.profileFilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix } : {}),
       ...(opts.cpuMemArena !== undefined ? { enableCpuMemArena: opts.cpuMemArena } : {}),
       enableMemPattern: opts.memPattern ?? provider !== 'cpu',
+      ...(opts.allowSpinning !== undefined ? { extra: { session: { intra_op: { allow_spinning: opts.allowSpinning ? '1' : '0' } } } } : {}),
     };
     let session: ort.InferenceSession;
     try {
