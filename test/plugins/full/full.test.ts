@@ -22,6 +22,7 @@ describe('full strategy', () => {
       strategy: 'full',
       optimizer: 'adamw',
       defaults: { lr: 5e-5, weightDecay: 0.01 },
+      options: [],
     });
   });
 });

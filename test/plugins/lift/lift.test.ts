@@ -105,6 +105,7 @@ describe('lift strategy', () => {
       strategy: 'lift',
       optimizer: 'sparse-adam',
       defaults: { lr: 2e-4, rank: 128, filterRank: 128, interval: 200 },
+      options: ['rank', 'density', 'filterRank', 'interval', 'oversampling', 'powerIterations', 'exactThreshold'],
     });
   });
 });

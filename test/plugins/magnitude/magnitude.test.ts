@@ -28,6 +28,7 @@ describe('magnitude strategy', () => {
       strategy: 'magnitude',
       optimizer: 'sparse-adam',
       defaults: { lr: 2e-4, rank: 128, interval: 200 },
+      options: ['rank', 'density', 'interval'],
     });
   });
 });

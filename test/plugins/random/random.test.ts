@@ -77,6 +77,7 @@ describe('random strategy', () => {
       strategy: 'random',
       optimizer: 'sparse-adam',
       defaults: { lr: 2e-4, rank: 128, interval: 200 },
+      options: ['rank', 'density', 'interval', 'seed'],
     });
   });
 });
