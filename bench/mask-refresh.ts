@@ -14,6 +14,7 @@
 import { OnnxRuntimeBackend, type OrtBackendOptions } from '../src/adapters/backends/onnxruntime/backend.js';
 import { BackendDenseOps } from '../src/core/linalg/backend-ops.js';
 import { maskBudget } from '../src/core/linalg/budget.js';
+import { sharedCount } from '../src/core/linalg/topk.js';
 import { TARGET_MODULES, type TargetModule, linearShape, linearWeightName } from '../src/core/model/config.js';
 import { Rng } from '../src/core/rng.js';
 import { tensor } from '../src/core/tensor.js';
@@ -74,19 +75,7 @@ const SAMPLED: [number, TargetModule][] = [
 ];
 
 function overlapOf(a: Int32Array, b: Int32Array): number {
-  // both sorted ascending
-  let i = 0;
-  let j = 0;
-  let same = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      same++;
-      i++;
-      j++;
-    } else if (a[i]! < b[j]!) i++;
-    else j++;
-  }
-  return same / Math.max(1, b.length);
+  return sharedCount(a, b) / Math.max(1, b.length);
 }
 
 const now = () => performance.now() / 1000;

@@ -160,3 +160,19 @@ function kthSmallest(a: Scores, target: number): number {
     else return pivot;
   }
 }
+
+/** How many indices two sorted, distinct index lists (masks) have in common. */
+export function sharedCount(a: Int32Array, b: Int32Array): number {
+  let i = 0;
+  let j = 0;
+  let same = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      same++;
+      i++;
+      j++;
+    } else if (a[i]! < b[j]!) i++;
+    else j++;
+  }
+  return same;
+}

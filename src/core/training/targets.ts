@@ -7,6 +7,7 @@
  */
 import type { DenseOps, MaskStrategy, Optimizer } from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
+import { sharedCount } from '../linalg/topk.js';
 import { mergeLora } from '../model/lora.js';
 import { loraNames, sparseValuesName } from '../model/params.js';
 import type { Rng } from '../rng.js';
@@ -121,7 +122,7 @@ export async function refreshMasks(
     if (t.kind !== 'sparse') continue;
     foldSparse(t);
     const next = await selectMask(strategy, t.name, t.weight, t.rows, t.cols, t.budget, ctx);
-    changed += countDifferent(t.indices, next);
+    changed += next.length - sharedCount(t.indices, next);
     optimizer.remap(sparseValuesName(t.name), t.indices, next);
     t.indices = next;
     t.values = gatherValues(t.weight, next);
@@ -129,20 +130,6 @@ export async function refreshMasks(
   return changed;
 }
 
-function countDifferent(a: Int32Array, b: Int32Array): number {
-  let i = 0;
-  let j = 0;
-  let same = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      same++;
-      i++;
-      j++;
-    } else if (a[i]! < b[j]!) i++;
-    else j++;
-  }
-  return b.length - same;
-}
 
 /** The weights a plain forward should use: sparse values folded in, LoRA merged (W + α/r·B·A). */
 export function effectiveWeight(t: Target): Tensor<'float32'> {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { topKByMagnitude, topKIndices } from '../../../src/core/linalg/topk.js';
+import { sharedCount, topKByMagnitude, topKIndices } from '../../../src/core/linalg/topk.js';
 import { InvalidArgumentError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
 import { topKReference } from './helpers.js';
@@ -76,5 +76,13 @@ describe('topKIndices', () => {
     }
     for (let i = 0; i < n; i++) if (!chosen[i]) assert.ok(s[i]! <= min);
     assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+  });
+});
+
+describe('sharedCount', () => {
+  it('counts the indices two sorted masks share', () => {
+    assert.equal(sharedCount(Int32Array.from([1, 3, 5, 9]), Int32Array.from([0, 3, 4, 9, 12])), 2);
+    assert.equal(sharedCount(Int32Array.from([]), Int32Array.from([1])), 0);
+    assert.equal(sharedCount(Int32Array.from([2, 4]), Int32Array.from([2, 4])), 2);
   });
 });
