@@ -57,6 +57,11 @@ export interface SerializeOptions {
   outputs: readonly Value[];
   /** Inputs the model must declare even when no output depends on them. */
   keepInputs?: boolean;
+  /**
+   * Initializers declared as graph inputs instead of embedded (the caller binds their tensors at
+   * every run, e.g. a CPU backend reading host buffers in place). They are returned in `inputs`.
+   */
+  initializerAsInput?: (tensor: Tensor) => boolean;
 }
 
 /** Encodes the graph with the given outputs as ONNX ModelProto bytes. */
@@ -65,8 +70,14 @@ export function serializeModel(graph: Graph, opts: SerializeOptions): { bytes: U
   const usedInputs = new Set<string>();
   for (const n of live) for (const v of n.inputs) usedInputs.add(v.name);
   for (const v of opts.outputs) usedInputs.add(v.name);
-  const inputs = opts.keepInputs ? graph.inputs : graph.inputs.filter((v) => usedInputs.has(v.name));
-  const initializers = [...graph.initializers.entries()].filter(([name]) => usedInputs.has(name));
+  const inputs = opts.keepInputs ? [...graph.inputs] : graph.inputs.filter((v) => usedInputs.has(v.name));
+  const initializers: [string, { value: Value; tensor: Tensor }][] = [];
+  const asInput = opts.initializerAsInput ?? (() => false);
+  for (const [name, init] of graph.initializers) {
+    if (!usedInputs.has(name)) continue;
+    if (asInput(init.tensor)) inputs.push(init.value);
+    else initializers.push([name, init]);
+  }
   const nodes: onnxProto.onnx.INodeProto[] = live.map((n: Node, i) => ({
     name: `${n.op}_${i}`,
     opType: n.op,

@@ -35,6 +35,17 @@ function jsForward(X: Float32Array, W: Float32Array, ids: number[]) {
 }
 
 describe('ONNX serialization', () => {
+  it('declares the initializers the caller binds as graph inputs, leaving the graph as it is', () => {
+    const { g, y, rows } = buildModel();
+    const before = g.inputs.map((v) => v.name);
+    const { bytes, inputs } = serializeModel(g, { outputs: [y, rows], keepInputs: true, initializerAsInput: (t) => t.data.length === 12 });
+    assert.deepEqual(inputs.map((v) => v.name), ['x', 'ids', 'W']);
+    assert.deepEqual(g.inputs.map((v) => v.name), before);
+    const graph = decodeModel(bytes).graph!;
+    assert.deepEqual(graph.input!.map((v) => v.name), ['x', 'ids', 'W']);
+    assert.deepEqual(graph.initializer!.map((t) => t.name), []);
+  });
+
   it('round-trips node ops, initializer bytes and input/output shapes and dtypes', () => {
     const { g, W, y, rows } = buildModel();
     const { bytes, outputNames } = serializeModel(g, { outputs: [y, rows] });

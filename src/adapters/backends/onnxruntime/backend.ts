@@ -134,7 +134,10 @@ export class OnnxRuntimeBackend implements Backend {
     if (provider === 'cuda') assertCudaAvailable();
     else if (provider !== 'cpu') throw new BackendError(`unknown execution provider '${provider}'; use 'cpu' or 'cuda'`);
     const bindFrom = provider === 'cpu' ? (opts.bindInitializersFrom ?? DEFAULT_BIND_INITIALIZERS_FROM) : Infinity;
-    const { bytes, outputNames, inputs: declared } = serializeModel(withBoundInitializers(graph, bindFrom), { outputs });
+    const { bytes, outputNames, inputs: declared } = serializeModel(graph, {
+      outputs,
+      initializerAsInput: (t) => t.data.byteLength >= bindFrom && t.dtype !== 'bfloat16',
+    });
     const bound: Record<string, ort.Tensor> = {};
     for (const v of declared) if (v.kind === 'initializer') bound[v.name] = toOrt(v.name, graph.initializers.get(v.name)!.tensor);
     const inputs = declared.filter((v) => v.kind !== 'initializer');
@@ -157,28 +160,4 @@ export class OnnxRuntimeBackend implements Backend {
     const outputSpecs = outputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape }));
     return new OrtExecutable(session, inputSpecs, outputSpecs, outputNames, onDispose, bound);
   }
-}
-
-/**
- * The graph as serializeModel should see it when initializers of at least `from` bytes are bound
- * as inputs: those move from the initializer list to the input list (the graph is not modified).
- */
-function withBoundInitializers(graph: Graph, from: number): Graph {
-  if (!Number.isFinite(from)) return graph;
-  const kept = new Map<string, { value: Value; tensor: Tensor }>();
-  const moved: Value[] = [];
-  for (const [name, init] of graph.initializers) {
-    if (init.tensor.data.byteLength >= from && init.tensor.dtype !== 'bfloat16') moved.push(init.value);
-    else kept.set(name, init);
-  }
-  if (!moved.length) return graph;
-  const view = {
-    name: graph.name,
-    nodes: graph.nodes,
-    inputs: [...graph.inputs, ...moved],
-    initializers: kept,
-    assertOwned: (v: Value) => graph.assertOwned(v),
-    fresh: (stem: string) => graph.fresh(stem),
-  };
-  return view as unknown as Graph;
 }
