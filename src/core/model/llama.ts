@@ -18,7 +18,7 @@ import { Graph, type Value } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import { type DType, type Tensor, numel, sameShape, shapeToString, tensor } from '../tensor.js';
 import { type ModelConfig, parameterShapes } from './config.js';
-import { type ParamSource, type WeightSource, frozenWeights, loraNames, sparseIndicesName, sparseValuesName } from './params.js';
+import { type ParamSource, type WeightSource, frozenWeights, loraDropoutName, loraNames, sparseIndicesName, sparseValuesName } from './params.js';
 import { ropeTables } from './rope.js';
 
 export type ModelDType = 'float32' | 'float64';
@@ -65,6 +65,8 @@ export interface LlamaModel {
   logits: Value;
   /** Trainable graph inputs by name, in creation order. */
   trainable: Map<string, Value>;
+  /** LoRA dropout factors to feed (see ParamSource 'lora'), by input name; empty without dropout. */
+  dropoutScales: Map<string, Value>;
   /** Every parameter the graph uses, by HF name. */
   params: Map<string, ParamBinding>;
 }
@@ -73,7 +75,7 @@ export interface FeedSpec {
   name: string;
   dtype: DType;
   shape: readonly number[];
-  role: 'input_ids' | 'attention_mask' | 'position_ids' | 'labels' | 'trainable';
+  role: 'input_ids' | 'attention_mask' | 'position_ids' | 'labels' | 'trainable' | 'lora_dropout';
 }
 
 export interface LlamaTrainingGraph extends LlamaModel {
@@ -88,12 +90,14 @@ export interface LlamaTrainingGraph extends LlamaModel {
 
 // ---------------------------------------------------------------- parameters
 
-type Resolved = { kind: 'plain'; w: Value } | { kind: 'lora'; w: Value; a: Value; b: Value; scale: number };
+type Resolved = { kind: 'plain'; w: Value } | { kind: 'lora'; w: Value; a: Value; b: Value; scale: number; dropout: number };
 
 class Params {
   private readonly shapes: Map<string, number[]>;
   private readonly cache = new Map<string, Resolved>();
   readonly trainable = new Map<string, Value>();
+  /** LoRA dropout factors (fed, not trained) by input name. */
+  readonly dropoutScales = new Map<string, Value>();
   readonly bindings = new Map<string, ParamBinding>();
   private readonly source: WeightSource;
 
@@ -166,7 +170,9 @@ class Params {
         const w = g.initializer(name, this.convert(name, src.w, shape));
         const a = this.addInput(names.a, [src.rank, inn], binding);
         const b = this.addInput(names.b, [out, src.rank], binding);
-        return { kind: 'lora', w, a, b, scale: src.alpha / src.rank };
+        const dropout = src.dropout ?? 0;
+        if (!(dropout >= 0 && dropout < 1)) throw new GraphBuildError(`LoRA dropout of '${name}' must be in [0, 1), got ${dropout}`, { name });
+        return { kind: 'lora', w, a, b, scale: src.alpha / src.rank, dropout };
       }
     }
   }
@@ -209,9 +215,15 @@ function linear(p: Params, x: Value, weight: string): Value {
   const r = p.get(weight);
   const y = op.gemm(x, r.w, bias, { transB: true });
   if (r.kind === 'plain') return y;
+  let xd = x;
+  if (r.dropout > 0) {
+    const scale = x.graph.input(loraDropoutName(weight), x.dtype, x.shape);
+    p.dropoutScales.set(scale.name, scale);
+    xd = op.mul(x, scale);
+  }
   // Gemm's alpha is a float attribute; a scale float32 cannot hold exactly is applied in the graph dtype.
   const exact = Math.fround(r.scale) === r.scale;
-  let xa = op.gemm(x, r.a, undefined, { transB: true, ...(exact ? { alpha: r.scale } : {}) });
+  let xa = op.gemm(xd, r.a, undefined, { transB: true, ...(exact ? { alpha: r.scale } : {}) });
   if (!exact) xa = op.mul(xa, op.scalar(x.graph, r.scale, x.dtype));
   return op.add(y, op.gemm(xa, r.b, undefined, { transB: true }));
 }
@@ -351,6 +363,7 @@ export function buildLlama(graph: Graph, config: ModelConfig, opts: LlamaBuildOp
     logits2d,
     logits,
     trainable: p.trainable,
+    dropoutScales: p.dropoutScales,
     params: p.bindings,
   };
 }
@@ -391,6 +404,7 @@ export function buildLlamaTrainingGraph(config: ModelConfig, opts: LlamaBuildOpt
   if (model.positionIds) feeds.push(io(model.positionIds, 'position_ids'));
   feeds.push(io(labels, 'labels'));
   for (const v of model.trainable.values()) feeds.push(io(v, 'trainable'));
+  for (const v of model.dropoutScales.values()) feeds.push(io(v, 'lora_dropout'));
   return { ...model, labels, loss, tokenCount, feeds };
 }
 

@@ -17,12 +17,13 @@ export type ParamSource =
    */
   | { kind: 'sparse'; w: Tensor; indices: Int32Array; input?: string }
   /**
-   * Frozen W plus inputs A [rank, in] and B [out, rank]: y = x·Wᵀ + (alpha/rank)·(x·Aᵀ)·Bᵀ,
-   * PEFT's LoRA. No dropout in the graph: PEFT's lora_dropout would need a random mask fed
-   * per step; with dropout 0 (the LIFT paper's LoRA baseline setting) the two agree exactly.
+   * Frozen W plus inputs A [rank, in] and B [out, rank]: y = x·Wᵀ + (alpha/rank)·(d(x)·Aᵀ)·Bᵀ,
+   * PEFT's LoRA. With dropout > 0, d(x) = x ∘ M, M a graph input of x's shape fed by the caller
+   * (loraDropoutName): 0 or 1/(1−p) per entry in training (PEFT's inverted nn.Dropout on the
+   * adapter's input), all 1 to evaluate. The caller draws M, so a resumed run can draw the same.
    * Linear weights only.
    */
-  | { kind: 'lora'; w: Tensor; rank: number; alpha: number };
+  | { kind: 'lora'; w: Tensor; rank: number; alpha: number; dropout?: number };
 
 /** Chooses the source of a parameter, given its Hugging Face name and shape. */
 export type WeightSource = (name: string, shape: readonly number[]) => ParamSource;
@@ -36,6 +37,11 @@ export function loraNames(param: string): { a: string; b: string } {
   return { a: `${base}.lora_A.weight`, b: `${base}.lora_B.weight` };
 }
 
+/** Graph input name of the dropout factor on the LoRA adapter input of a parameter. */
+export function loraDropoutName(param: string): string {
+  return `${param.replace(/\.weight$/, '')}.lora_dropout.scale`;
+}
+
 /** Every parameter frozen, from a map of HF names to tensors. */
 export function frozenWeights(weights: ReadonlyMap<string, Tensor>): WeightSource {
   return (name) => ({ kind: 'frozen', w: need(weights, name) });
@@ -47,7 +53,7 @@ export interface WeightPlan {
   /** Sparse masks by parameter name. */
   sparse?: ReadonlyMap<string, Int32Array>;
   /** LoRA on these parameters (linear weights), with one rank and alpha. */
-  lora?: { targets: Iterable<string> | ((name: string) => boolean); rank: number; alpha: number };
+  lora?: { targets: Iterable<string> | ((name: string) => boolean); rank: number; alpha: number; dropout?: number };
 }
 
 /** A WeightSource for the usual plans: everything frozen except what `plan` names. */
@@ -64,7 +70,9 @@ export function planWeights(weights: ReadonlyMap<string, Tensor>, plan: WeightPl
     if (isDense(name)) return { kind: 'dense' };
     const idx = plan.sparse?.get(name);
     if (idx) return { kind: 'sparse', w: need(weights, name), indices: idx };
-    if (plan.lora && isLora(name)) return { kind: 'lora', w: need(weights, name), rank: plan.lora.rank, alpha: plan.lora.alpha };
+    if (plan.lora && isLora(name)) {
+      return { kind: 'lora', w: need(weights, name), rank: plan.lora.rank, alpha: plan.lora.alpha, ...(plan.lora.dropout ? { dropout: plan.lora.dropout } : {}) };
+    }
     return { kind: 'frozen', w: need(weights, name) };
   };
 }

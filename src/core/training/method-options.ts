@@ -3,8 +3,8 @@ import { COMMON_METHOD_OPTIONS, type Method, type MethodOptions } from '../contr
 import { ConfigError } from '../errors.js';
 
 /**
- * Fails on option keys the method does not read (when it declares them) and on LoRA dropout,
- * which the built-in graph does not apply; every problem is listed with its JSON path.
+ * Fails on option keys the method does not read (when it declares them) and on a LoRA dropout
+ * outside [0, 1); every problem is listed with its JSON path.
  */
 export function checkMethodOptions(method: Method, options: MethodOptions): void {
   const violations: { path: string; message: string }[] = [];
@@ -16,11 +16,9 @@ export function checkMethodOptions(method: Method, options: MethodOptions): void
       }
     }
   }
-  if (method.parametrization === 'lora' && typeof options.dropout === 'number' && options.dropout !== 0) {
-    violations.push({
-      path: '/method/options/dropout',
-      message: 'LoRA dropout is not applied by the built-in trainer (its graph has no dropout); use 0, the LIFT paper\'s LoRA setting',
-    });
+  const dropout = options.dropout;
+  if (method.parametrization === 'lora' && dropout !== undefined && !(typeof dropout === 'number' && dropout >= 0 && dropout < 1)) {
+    violations.push({ path: '/method/options/dropout', message: `LoRA dropout must be a number in [0, 1), got ${JSON.stringify(dropout)}` });
   }
   if (violations.length) throw new ConfigError(violations);
 }

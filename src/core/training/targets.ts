@@ -41,6 +41,8 @@ export interface LoraTarget {
   readonly weight: Float32Array;
   readonly rank: number;
   readonly alpha: number;
+  /** Dropout probability on the adapter's input (PEFT's lora_dropout), 0 ≤ p < 1. */
+  readonly dropout: number;
   readonly a: Float32Array;
   readonly b: Float32Array;
 }

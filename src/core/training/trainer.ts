@@ -20,7 +20,7 @@ import { TARGET_MODULES, type ModelConfig, type TargetModule, linearShape, linea
 import { buildLlamaTrainingGraph } from '../model/llama.js';
 import { initLora } from '../model/lora.js';
 import type { ParamSource } from '../model/params.js';
-import { loraNames, sparseIndicesName, sparseValuesName } from '../model/params.js';
+import { loraDropoutName, loraNames, sparseIndicesName, sparseValuesName } from '../model/params.js';
 import { Registry } from '../registry.js';
 import { Rng } from '../rng.js';
 import { type Tensor, tensor } from '../tensor.js';
@@ -102,6 +102,8 @@ interface Session {
   inPlace: Map<string, SparseTarget>;
   /** int64 buffers of input_ids, attention_mask and labels, refilled every step. */
   batchBuffers: { ids: BigInt64Array; mask: BigInt64Array; labels: BigInt64Array };
+  /** LoRA dropout factor inputs with their probability and buffer, refilled every run. */
+  dropout: { name: string; shape: readonly number[]; p: number; data: Float32Array }[];
 }
 
 @injectable()
@@ -198,7 +200,8 @@ export class Trainer {
       for (let micro = 0; micro < accum; micro++) {
         const batch = loader.next();
         const s = await this.session(sessions, model, targets, batch, run);
-        const out = await s.exe.run(this.feeds(batch, params, s));
+        // Dropout draws from the run's RNG, whose state every checkpoint saves: a resumed run draws the same masks.
+        const out = await s.exe.run(this.feeds(batch, params, s, rng));
         const loss = (out[s.loss]!.data as Float32Array)[0]!;
         const count = (out[s.count]!.data as Float32Array)[0]!;
         if (!Number.isFinite(loss)) throw new NonFiniteLossError(step + 1, loss, lastCheckpoint);
@@ -334,8 +337,9 @@ export class Trainer {
         } else if (method.parametrization === 'lora') {
           const rank = options.rank as number;
           const alpha = options.alpha as number;
+          const dropout = (options.dropout as number | undefined) ?? 0;
           const { a, b } = initLora(rows, cols, rank, loraRng);
-          targets.push({ kind: 'lora', name, rows, cols, weight, rank, alpha, a: a.data, b: b.data });
+          targets.push({ kind: 'lora', name, rows, cols, weight, rank, alpha, dropout, a: a.data, b: b.data });
         } else {
           const budget = maskBudget(rows, cols, {
             ...(options.rank !== undefined ? { rank: options.rank as number } : {}),
@@ -406,7 +410,7 @@ export class Trainer {
       if (!t) return { kind: 'frozen', w: model.weights.get(name)! };
       const w = tensor('float32', [t.rows, t.cols], t.weight);
       if (t.kind === 'dense') return { kind: 'dense' };
-      if (t.kind === 'lora') return { kind: 'lora', w, rank: t.rank, alpha: t.alpha };
+      if (t.kind === 'lora') return { kind: 'lora', w, rank: t.rank, alpha: t.alpha, dropout: t.dropout };
       // W enters as an input of its full shape; its gradient is gathered at the mask below
       if (inPlace) return { kind: 'dense', input: name };
       return { kind: 'sparse', w, indices: t.indices };
@@ -441,10 +445,15 @@ export class Trainer {
       shapes: new Map(inputs.map(([input, v]) => [input, v.shape])),
       inPlace: inPlaceTargets,
       batchBuffers: { ids: new BigInt64Array(n), mask: new BigInt64Array(n), labels: new BigInt64Array(n) },
+      dropout: targets.flatMap((t) => {
+        const v = t.kind === 'lora' ? g.dropoutScales.get(loraDropoutName(t.name)) : undefined;
+        return v && t.kind === 'lora' ? [{ name: v.name, shape: v.shape, p: t.dropout, data: new Float32Array(v.shape.reduce((a, b) => a * b, 1)) }] : [];
+      }),
     };
   }
 
-  private feeds(batch: Batch, params: ReadonlyMap<string, Float32Array>, session: Session): Record<string, Tensor> {
+  /** The session's inputs for one batch; `dropoutRng` draws LoRA dropout masks (training), without it none drop (evaluation). */
+  private feeds(batch: Batch, params: ReadonlyMap<string, Float32Array>, session: Session, dropoutRng?: Rng): Record<string, Tensor> {
     const shape = batch.inputIds.shape;
     const b = session.batchBuffers;
     const feeds: Record<string, Tensor> = {
@@ -460,6 +469,11 @@ export class Trainer {
       } else {
         feeds[name] = { dtype: 'float32', shape: shapeOf, data: params.get(name)! };
       }
+    }
+    for (const d of session.dropout) {
+      if (dropoutRng) fillDropout(d.data, d.p, dropoutRng);
+      else d.data.fill(1);
+      feeds[d.name] = { dtype: 'float32', shape: d.shape, data: d.data };
     }
     return feeds;
   }
@@ -498,6 +512,13 @@ export class Trainer {
 function toInt64(a: Int32Array, out: BigInt64Array): BigInt64Array {
   for (let i = 0; i < a.length; i++) out[i] = BigInt(a[i]!);
   return out;
+}
+
+/** Inverted dropout factors: 0 with probability p, else 1/(1−p); one 32-bit draw per entry. */
+function fillDropout(out: Float32Array, p: number, rng: Rng): void {
+  const threshold = p * 4294967296;
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < out.length; i++) out[i] = rng.nextU32() < threshold ? 0 : keep;
 }
 
 function scaleInPlace(g: Float32Array, c: number): Float32Array {

@@ -188,6 +188,40 @@ describe('llama graph forward vs float64 reference', () => {
     assert.ok(maxAbsDiff(unmerged.data as Float32Array, base.data as Float32Array) > 1e-2);
     assert.ok(maxAbsDiff(unmerged.data as Float32Array, viaMerge.data as Float32Array) < 1e-5);
   });
+
+  it('LoRA dropout multiplies the adapter input only, entry by entry: 1 keeps the adapter, 0 removes it', async () => {
+    const config = llamaConfig({ numHiddenLayers: 1 });
+    const weights = randomWeights(config, 30);
+    const x = ids(new Rng(31), 2, 6, config.vocabSize);
+    const mask = x.map((r) => r.map(() => 1));
+    const targets = (n: string) => /(q|v|o|gate|down)_proj\.weight$/.test(n);
+    const run = async (dropout: number, factor: (row: number) => number) => {
+      const g = new Graph();
+      const m = buildLlama(g, config, { batch: 2, seqLen: 6, weights: planWeights(weights, { lora: { targets, rank: 4, alpha: 8, dropout } }) });
+      const exe = await backend.compile(g, [m.logits]);
+      const rng = new Rng(32);
+      const feeds: Record<string, Tensor> = { input_ids: int64(x), attention_mask: int64(mask) };
+      for (const [name, v] of m.trainable) feeds[name] = tensor('float32', v.shape, Float32Array.from({ length: v.shape[0]! * v.shape[1]! }, () => 0.3 * rng.normal()));
+      assert.equal(m.dropoutScales.size, dropout > 0 ? 5 : 0);
+      for (const [name, v] of m.dropoutScales) {
+        const [rows, cols] = v.shape as [number, number];
+        feeds[name] = tensor('float32', v.shape, Float32Array.from({ length: rows * cols }, (_, i) => factor(Math.floor(i / cols))));
+      }
+      const out = (await exe.run(feeds)).logits!.data as Float32Array;
+      await exe.dispose();
+      return out;
+    };
+    const adapted = await run(0, () => 1);
+    const base = await graphLogits(config, weights, x, mask);
+    assert.ok(maxAbsDiff(adapted, base.data as Float32Array) > 1e-2, 'the adapters change the logits');
+    assert.ok(maxAbsDiff(await run(0.5, () => 1), adapted) < 1e-6);
+    assert.ok(maxAbsDiff(await run(0.5, () => 0), base.data as Float32Array) < 1e-5);
+    // Rows 0..5 are the first sequence: dropping the adapter input of the second one only.
+    const half = await run(0.5, (row) => (row < 6 ? 1 : 0));
+    const n = half.length / 2;
+    assert.ok(maxAbsDiff(half.subarray(0, n), adapted.subarray(0, n)) < 1e-6);
+    assert.ok(maxAbsDiff(half.subarray(n), (base.data as Float32Array).subarray(n)) < 1e-5);
+  });
 });
 
 function maxAbs(a: ArrayLike<number>): number {

@@ -65,6 +65,11 @@ async function check(config: ModelConfig, plan: Parameters<typeof planWeights>[1
       feeds[input] = { dtype: 'float64', shape: v.shape, data };
     }
   }
+  // LoRA dropout factors: a fixed draw of 0 or 1/(1−p), as the trainer feeds in training.
+  for (const v of tg.dropoutScales.values()) {
+    const p = plan!.lora!.dropout!;
+    feeds[v.name] = { dtype: 'float64', shape: v.shape, data: Float64Array.from({ length: v.shape.reduce((a, b) => a * b, 1) }, () => (rng.next() < p ? 0 : 1 / (1 - p))) };
+  }
   const out = await exe.run(feeds);
   const loss = async () => (await lossOnly.run(feeds)).loss!.data[0] as number;
 
@@ -120,6 +125,13 @@ describe('llama training graph: gradients vs central finite differences (float64
       ]),
       lora: { targets: ['model.layers.0.self_attn.v_proj.weight', 'model.layers.0.self_attn.o_proj.weight'], rank: 2, alpha: 3 },
     });
+    console.log(`      worst relative error ${worst.toExponential(2)}`);
+  });
+
+  it('LoRA with dropout on every linear of the layer (a fixed dropout draw fed)', async () => {
+    const config = tiny();
+    const targets = ['q_proj', 'k_proj', 'v_proj', 'o_proj'].map((m) => `model.layers.0.self_attn.${m}.weight`).concat(['gate_proj', 'up_proj', 'down_proj'].map((m) => `model.layers.0.mlp.${m}.weight`));
+    const worst = await check(config, { dense: ['model.norm.weight'], lora: { targets, rank: 2, alpha: 3, dropout: 0.3 } });
     console.log(`      worst relative error ${worst.toExponential(2)}`);
   });
 

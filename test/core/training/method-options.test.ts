@@ -11,6 +11,7 @@ describe('method options', () => {
     checkMethodOptions(registry.method('lift'), { rank: 4, filterRank: 8, interval: 10, oversampling: 12, powerIterations: 3, exactThreshold: 64, lr: 1e-3, betas: [0.9, 0.99], eps: 1e-6, weightDecay: 0, targetModules: ['q'] });
     checkMethodOptions(registry.method('random'), { density: 0.05, seed: 3, interval: 0 });
     checkMethodOptions(registry.method('lora'), { rank: 8, alpha: 16, dropout: 0 });
+    checkMethodOptions(registry.method('lora'), { rank: 8, alpha: 16, dropout: 0.05 });
     checkMethodOptions(registry.method('full'), { lr: 5e-5, weightDecay: 0.01 });
   });
 
@@ -22,9 +23,12 @@ describe('method options', () => {
     assert.deepEqual(captured(() => checkMethodOptions(registry.method('full'), { rank: 4 })).violations.map((v) => v.path), ['/method/options/rank']);
   });
 
-  it('refuses LoRA dropout, which the graph does not apply', () => {
-    const e = captured(() => checkMethodOptions(registry.method('lora'), { dropout: 0.05 }));
-    assert.deepEqual(e.violations.map((v) => v.path), ['/method/options/dropout']);
+  it('refuses a LoRA dropout outside [0, 1), with its path', () => {
+    for (const dropout of [1, -0.1, '0.1']) {
+      const e = captured(() => checkMethodOptions(registry.method('lora'), { dropout }));
+      assert.deepEqual(e.violations.map((v) => v.path), ['/method/options/dropout']);
+      assert.match(e.message, /LoRA dropout must be a number in \[0, 1\)/);
+    }
   });
 
   it('leaves a host method that declares no options unchecked', () => {
