@@ -23,6 +23,7 @@ import type { ParamSource } from '../model/params.js';
 import { loraDropoutName, loraNames, sparseIndicesName, sparseValuesName } from '../model/params.js';
 import { Registry } from '../registry.js';
 import { Rng } from '../rng.js';
+import { fillDropout } from './dropout.js';
 import { type Tensor, tensor } from '../tensor.js';
 import { type Checkpoint, type TrainingState, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { clipGlobalNorm } from './clip.js';
@@ -512,13 +513,6 @@ export class Trainer {
 function toInt64(a: Int32Array, out: BigInt64Array): BigInt64Array {
   for (let i = 0; i < a.length; i++) out[i] = BigInt(a[i]!);
   return out;
-}
-
-/** Inverted dropout factors: 0 with probability p, else 1/(1−p); one 32-bit draw per entry. */
-function fillDropout(out: Float32Array, p: number, rng: Rng): void {
-  const threshold = p * 4294967296;
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < out.length; i++) out[i] = rng.nextU32() < threshold ? 0 : keep;
 }
 
 function scaleInPlace(g: Float32Array, c: number): Float32Array {

@@ -198,6 +198,17 @@ describe('Trainer: the built-in ONNX Runtime host', function () {
       assert.deepEqual([lora.trainableParams, lora.optimizerStateBytes, lora.maskBytes], [ab, 2 * ab * 4, 0]);
       assert.equal(lora.adapters.size, 2 * TARGETS.length);
     });
+
+    it('lora with dropout 0.2 lowers the training loss, on other losses than without dropout', async () => {
+      const run = smallRun({ method: 'lora', options: { rank: 2, alpha: 4, dropout: 0.2 }, lr: 1e-2, steps: STEPS, dir: join(tmp, 'methods-lora-dropout'), checkpointEvery: 0 });
+      const trainer = (await createLift()).get(Trainer);
+      const result = await trainer.train({ run, model: { config: TINY_CONFIG, weights: tinyWeights() }, train: data.examples, padTokenId: data.padTokenId });
+      assertLearned(result, 'lora dropout 0.2');
+      const plain = runs.get('lora')!.result;
+      // Step 1 has B = 0, so dropout cannot change its loss; from step 2 on the draws show.
+      assert.equal(result.losses[0]!.loss, plain.losses[0]!.loss);
+      assert.notEqual(result.losses[1]!.loss, plain.losses[1]!.loss);
+    });
   });
 
   describe('kill and resume', () => {
@@ -205,6 +216,7 @@ describe('Trainer: the built-in ONNX Runtime host', function () {
       method: string,
       options: Record<string, unknown>,
       cfg: { steps: number; checkpointEvery: number; stopAfterStep?: number; crashAt?: number; resumeFrom: number },
+      tag = method,
     ): Promise<void> {
       const weights = tinyWeights();
       const model = { config: TINY_CONFIG, weights };
@@ -213,9 +225,9 @@ describe('Trainer: the built-in ONNX Runtime host', function () {
         const t = (await createLift()).get(Trainer);
         return logger ? t.withLogger(logger) : t;
       };
-      const whole = await (await trainer()).train({ run: smallRun({ ...base, dir: join(tmp, `resume-${method}-whole`) }), model, train: data.examples, padTokenId: data.padTokenId });
+      const whole = await (await trainer()).train({ run: smallRun({ ...base, dir: join(tmp, `resume-${tag}-whole`) }), model, train: data.examples, padTokenId: data.padTokenId });
 
-      const dir = join(tmp, `resume-${method}-killed`);
+      const dir = join(tmp, `resume-${tag}-killed`);
       const run = smallRun({ ...base, dir });
       if (cfg.stopAfterStep !== undefined) {
         const part = await (await trainer()).train({ run, model, train: data.examples, padTokenId: data.padTokenId, stopAfterStep: cfg.stopAfterStep });
@@ -259,6 +271,10 @@ describe('Trainer: the built-in ONNX Runtime host', function () {
 
     it('lora: stopped after checkpoint 3 of 8 and resumed, ends bitwise equal (weights and adapters)', async () => {
       await resumeCase('lora', { rank: 2, alpha: 4 }, { steps: 8, checkpointEvery: 3, stopAfterStep: 3, resumeFrom: 3 });
+    });
+
+    it('lora with dropout 0.2: stopped after checkpoint 3 of 8 and resumed, draws the same dropout masks and ends bitwise equal', async () => {
+      await resumeCase('lora', { rank: 2, alpha: 4, dropout: 0.2 }, { steps: 8, checkpointEvery: 3, stopAfterStep: 3, resumeFrom: 3 }, 'lora-dropout');
     });
 
     it('full: crashed during step 5 (after checkpoint 4) and resumed, ends bitwise equal', async () => {
