@@ -24,12 +24,13 @@ import { loraDropoutName, loraNames, sparseIndicesName, sparseValuesName } from 
 import { Registry } from '../registry.js';
 import { Rng } from '../rng.js';
 import { fillDropout } from './dropout.js';
-import { type Tensor, tensor } from '../tensor.js';
+import { type Tensor, numel, tensor } from '../tensor.js';
 import { type Checkpoint, type TrainingState, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { clipGlobalNorm } from './clip.js';
 import { checkMethodOptions } from './method-options.js';
 import { learningRate } from './schedule.js';
 import {
+  type LoraTarget,
   type SparseTarget,
   type Target,
   effectiveWeight,
@@ -447,8 +448,8 @@ export class Trainer {
       inPlace: inPlaceTargets,
       batchBuffers: { ids: new BigInt64Array(n), mask: new BigInt64Array(n), labels: new BigInt64Array(n) },
       dropout: targets.flatMap((t) => {
-        const v = t.kind === 'lora' ? g.dropoutScales.get(loraDropoutName(t.name)) : undefined;
-        return v && t.kind === 'lora' ? [{ name: v.name, shape: v.shape, p: t.dropout, data: new Float32Array(v.shape.reduce((a, b) => a * b, 1)) }] : [];
+        const v = t.kind === 'lora' && g.dropoutScales.get(loraDropoutName(t.name));
+        return v ? [{ name: v.name, shape: v.shape, p: (t as LoraTarget).dropout, data: new Float32Array(numel(v.shape)) }] : [];
       }),
     };
   }
