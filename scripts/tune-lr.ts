@@ -7,15 +7,19 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareCommand } from '../src/adapters/cli/commands/compare.js';
-import { COMPARE_DEFAULTS } from '../src/adapters/cli/commands/compare-defaults.js';
+import { compareCommand } from '../src/cli/commands/compare.js';
+import { compareOptions, methodOptions } from '../src/index.js';
+import { compareDefaults } from '../src/api/compare-options.js';
 import { writeFileAtomic } from '../src/core/atomic-write.js';
+import { defaultRegistry } from '../src/index.js';
 
 const { values } = parseArgs({
   options: { methods: { type: 'string' }, steps: { type: 'string' }, grid: { type: 'string' }, out: { type: 'string' } },
 });
-const methods = values.methods?.split(',') ?? COMPARE_DEFAULTS.methods;
-const steps = Number(values.steps ?? COMPARE_DEFAULTS.steps);
+const defaults = compareDefaults();
+const registry = defaultRegistry();
+const methods = values.methods?.split(',') ?? defaults.methods;
+const steps = Number(values.steps ?? defaults.steps);
 const out = values.out ?? join('runs', `tune-lr-${Date.now()}`);
 const grids: Record<string, number[]> = values.grid
   ? Object.fromEntries(methods.map((m) => [m, values.grid!.split(',').map(Number)]))
@@ -23,8 +27,8 @@ const grids: Record<string, number[]> = values.grid
 
 const results: { method: string; lr: number; valAccuracy: number; finalLoss: number }[] = [];
 for (const method of methods) {
-  for (const lr of grids[method] ?? [COMPARE_DEFAULTS.lr[method] ?? COMPARE_DEFAULTS.fallbackLr]) {
-    const report = await compareCommand({
+  for (const lr of grids[method] ?? [methodOptions(method, compareOptions({ methods: [method] }), registry).lr as number]) {
+    const report = await compareCommand(compareOptions({
       methods: [method],
       steps,
       lr: { [method]: lr },
@@ -33,7 +37,7 @@ for (const method of methods) {
       sourceLimit: 20,
       out: join(out, `${method}-${lr}`),
       quiet: true,
-    });
+    }));
     const run = report.methods[0]!.runs[0]!;
     results.push({ method, lr, valAccuracy: run.targetAccuracy, finalLoss: run.finalTrainLoss });
   }

@@ -1,65 +1,38 @@
 /**
- * lift-sft's public API and composition root: the one place that wires core, plugins and
- * adapters together. Host applications call createLift() and may register their own strategies,
- * optimizers, methods and backends on the returned registry before training.
+ * lift-sft's public API: everything a program needs to fine-tune without deep imports — the
+ * composition root (createLift, defaultRegistry), loading a model directory, tokenizer and data,
+ * train and compare, the registry, the contracts and the building blocks a host app extends.
  */
-import { Container } from 'inversify';
-import { OnnxRuntimeBackend } from './adapters/backends/onnxruntime/backend.js';
-import { SafetensorsStore } from './adapters/huggingface/tensor-store.js';
-import type { Backend, CompileOptions, TensorStore, TrainingLogger } from './core/contracts.js';
-import { TOKENS } from './core/di.js';
-import { Registry } from './core/registry.js';
-import { Trainer } from './core/training/trainer.js';
-import { registerBuiltins } from './plugins/index.js';
+export { createLift, defaultRegistry, type LiftOptions } from './container.js';
+export { train, type TrainOptions, type TrainOutcome } from './api/train.js';
+export { compare, methodOptions, failedMethods, type CompareContext } from './api/compare.js';
+export { COMPARE_SCHEMA, compareOptions, compareDefaults, type CompareOptions } from './api/compare-options.js';
+export type { CompareReport, MethodReport, SeedRun, Metrics } from './api/compare-report.js';
+export { loadModel, loadData, templateFrom, type LoadedModel, type LoadedData } from './api/workspace.js';
+export { loadTokenizer } from './adapters/huggingface/tokenizer.js';
+export { saveModelDir, loadModelDir } from './adapters/huggingface/checkpoint.js';
+export { SafetensorsStore } from './adapters/huggingface/tensor-store.js';
 
 export * from './core/contracts.js';
 export * from './core/errors.js';
 export { TOKENS } from './core/di.js';
-export { Registry } from './core/registry.js';
+export { Registry, type ResolvedMethod } from './core/registry.js';
+export { COMMON_OPTIONS, blockOptions, type MethodSchema } from './core/config/method-options.js';
 export { Rng } from './core/rng.js';
 export { tensor, type Tensor, type DType } from './core/tensor.js';
 export { RUN_SCHEMA, type RunConfig } from './core/config/schema.js';
 export { validateRunConfig } from './core/config/validate.js';
-export { Trainer, type TrainRequest, type TrainResult } from './core/training/trainer.js';
+export { Trainer, type TrainRequest, type TrainResult, type TrainerModel } from './core/training/trainer.js';
 export { Graph, Value } from './core/graph/graph.js';
 export * as ops from './core/graph/ops.js';
 export { grad } from './core/autodiff/grad.js';
 export { registerGradient } from './core/autodiff/registry.js';
 export type { ModelConfig } from './core/model/config.js';
+export { TARGET_MODULES } from './core/model/config.js';
 export { maskBudget } from './core/linalg/budget.js';
-export { OnnxRuntimeBackend } from './adapters/backends/onnxruntime/backend.js';
+export { topKByMagnitude } from './core/linalg/topk.js';
+export { selectMask, gatherValues, scatterValues } from './core/training/masks.js';
+export { frozen, type ParamSource, type ParamIO, type WeightSource } from './core/model/params.js';
+export { OnnxRuntimeBackend, type OrtBackendOptions } from './adapters/backends/onnxruntime/backend.js';
 export { registerBuiltins } from './plugins/index.js';
-
-export interface LiftOptions {
-  /** A registry to extend; a fresh one with the built-in methods otherwise. */
-  registry?: Registry;
-  /** Backend names to try in order (default: 'onnxruntime-cpu'). 'onnxruntime-cuda' needs the CUDA provider. */
-  backends?: string[];
-  /** Compile options applied to every graph (threads, device id, ...). */
-  compile?: CompileOptions;
-  store?: TensorStore;
-  logger?: TrainingLogger;
-}
-
-/** Registers the built-in methods and the ONNX Runtime backends (CPU priority 1, CUDA priority 2). */
-export function defaultRegistry(compile: CompileOptions = {}): Registry {
-  const registry = registerBuiltins(new Registry());
-  registry.registerBackend('onnxruntime-cpu', new OnnxRuntimeBackend({ ...compile, executionProvider: 'cpu' }), 1);
-  registry.registerBackend('onnxruntime-cuda', new OnnxRuntimeBackend({ ...compile, executionProvider: 'cuda' }), 2);
-  return registry;
-}
-
-/** A DI container with the registry, a resolved backend, a tensor store and the trainer bound. */
-export async function createLift(options: LiftOptions = {}): Promise<Container> {
-  const registry = options.registry ?? defaultRegistry(options.compile);
-  const { backend } = await registry.resolveBackend(options.backends ?? ['onnxruntime-cpu']);
-  const container = new Container();
-  container.bind<Registry>(TOKENS.Registry).toConstantValue(registry);
-  container.bind<Backend>(TOKENS.Backend).toConstantValue(backend);
-  container.bind<TensorStore>(TOKENS.TensorStore).toConstantValue(options.store ?? new SafetensorsStore());
-  if (options.logger) container.bind<TrainingLogger>(TOKENS.TrainingLogger).toConstantValue(options.logger);
-  container.bind(Trainer).toSelf().inSingletonScope();
-  container.bind(TOKENS.Trainer).toService(Trainer);
-  return container;
-}
-export { HostSparseTuner, type HostTunerOptions } from './core/training/host-tuner.js';
+export { HostTuner, HostSparseTuner, type HostTunerOptions } from './core/training/host-tuner.js';

@@ -3,6 +3,7 @@
  * implement Backend and HostAdapter; plugins implement MaskStrategy and Optimizer.
  */
 import type { Graph, Value } from './graph/graph.js';
+import type { ParamIO, ParamSource } from './model/params.js';
 import type { Rng } from './rng.js';
 import type { Tensor } from './tensor.js';
 
@@ -34,8 +35,20 @@ export interface Executable {
   dispose(): Promise<void>;
 }
 
+/** What a backend does with the tensors it is fed; core reads these instead of provider names. */
+export interface BackendCapabilities {
+  /**
+   * The runtime reads host inputs in place (ONNX Runtime on CPU): feeding a big tensor every
+   * step costs nothing, so trainable layouts feed their master weights. Otherwise (device
+   * memory: CUDA, WebGPU) frozen weights are initializers uploaded once and only trainable values
+   * are fed.
+   */
+  readonly inputsInPlace: boolean;
+}
+
 export interface Backend {
   readonly name: string;
+  readonly capabilities: BackendCapabilities;
   /** Resolves once the backend can run (e.g. the provider library is present); throws otherwise. */
   init?(): Promise<void>;
   compile(graph: Graph, outputs: readonly Value[], options?: CompileOptions): Promise<Executable>;
@@ -109,30 +122,135 @@ export interface Optimizer {
 
 // ---------------------------------------------------------------- methods
 
-export type Parametrization = 'sparse' | 'dense' | 'lora';
+/** A JSON Schema (draft 2020-12 subset as ajv validates it) of one option. */
+export type OptionSchema = Record<string, unknown> & { description?: string; default?: unknown };
 
+/** A building block's options: property schemas with their documented defaults. */
+export type OptionsFragment = Readonly<Record<string, OptionSchema>>;
+
+/** Validated method options: every key of the method's schema, defaults filled in. */
 export type MethodOptions = Record<string, unknown>;
 
-/** What a user picks, like a PEFT tuner: a parametrization, a mask strategy and an optimizer. */
-export interface Method {
-  readonly name: string;
-  readonly parametrization: Parametrization;
-  /** Registered name of the mask strategy (sparse methods). */
-  readonly strategy?: string;
-  /** Registered name of the optimizer. */
-  readonly optimizer: string;
-  /** Documented default options (lr, rank, interval, ...). */
-  readonly defaults: MethodOptions;
-  /**
-   * The option keys the method reads beyond those every method takes (lr, betas, eps,
-   * weightDecay, targetModules). When given, a run naming any other key fails, so a typo never
-   * falls back to a default silently; when absent, options are not checked.
-   */
-  readonly options?: readonly string[];
+/** The options every method takes (core's fragment of each method schema). */
+export interface CommonOptions {
+  /** Peak learning rate. */
+  lr: number;
+  /** Which linear modules of each decoder layer are targets (q_proj, ..., down_proj). */
+  targetModules: string[];
 }
 
-/** Options every method takes: the optimizer's and the target modules. */
-export const COMMON_METHOD_OPTIONS = ['lr', 'betas', 'eps', 'weightDecay', 'targetModules'] as const;
+/**
+ * What a user picks, like a PEFT tuner: a registered parametrization, optionally a mask
+ * strategy, and an optimizer, all by name. Its options schema is composed by the registry from
+ * core's common fragment and the fragments its building blocks registered; `defaults` overrides
+ * the documented defaults for this method (its recipe: lr, weight decay, ...).
+ */
+export interface Method {
+  readonly name: string;
+  /** One line for `lift schema` and the docs. */
+  readonly description?: string;
+  readonly parametrization: string;
+  /** Registered name of the mask strategy, for parametrizations that take one. */
+  readonly strategy?: string;
+  readonly optimizer: string;
+  /** The method's recipe: defaults of options its building blocks declare (lr, weightDecay, rank...). */
+  readonly defaults?: MethodOptions;
+}
+
+/** One target weight handed to a parametrization: its name, shape and the run's master copy of W. */
+export interface TargetWeight {
+  readonly name: string;
+  readonly rows: number;
+  readonly cols: number;
+  /** The run's own float32 copy of W [rows, cols]; the caller's weights are never touched. */
+  readonly weight: Float32Array;
+}
+
+export interface ParametrizationContext {
+  /** The method's mask strategy, when it has one. */
+  readonly strategy?: MaskStrategy;
+  /** Draws for masks (passed to strategies). */
+  readonly maskRng: Rng;
+  /** Draws for the initial values of new trainable state (e.g. LoRA's A). */
+  readonly initRng: Rng;
+  /** Where big dense products run. */
+  readonly ops?: DenseOps;
+}
+
+export interface RefreshContext {
+  readonly strategy?: MaskStrategy;
+  readonly optimizer: Optimizer;
+  readonly rng: Rng;
+  /** Optimizer steps taken so far. */
+  readonly step: number;
+  readonly ops?: DenseOps;
+  /** The capabilities of the backend the run's graphs are compiled for. */
+  readonly layout: BackendCapabilities;
+}
+
+/** How a target enters one compiled training graph, and what it feeds at every run. */
+export interface GraphBinding extends ParamSource {
+  /**
+   * The gradient the graph outputs for each of the target's optimizer vectors, given the
+   * gradient of each trainable input this binding created (by input name).
+   */
+  gradients(gradOf: (input: string) => Value, io: ParamIO): Map<string, Value>;
+  /** Sets this binding's inputs for one run; `rng` draws what training draws (dropout) and is absent in evaluation. */
+  feed(feeds: Record<string, Tensor>, rng?: Rng): void;
+}
+
+/** A target weight in its parametrization: the trainable state of one matrix. */
+export interface TrainableTarget {
+  readonly name: string;
+  readonly rows: number;
+  readonly cols: number;
+  /** The vectors the optimizer updates, by parameter name (stable for the target's life). */
+  vectors(): ReadonlyMap<string, Float32Array>;
+  /** A fresh binding for one graph; `inputsInPlace` is the backend's capability. */
+  bind(layout: BackendCapabilities): GraphBinding;
+  /** After every optimizer step (e.g. write updated values into a master fed in place). */
+  afterStep?(layout: BackendCapabilities): void;
+  /**
+   * Recomputes structure from the current weights (a mask refresh), remapping the optimizer's
+   * state; returns how many entries changed. Bindings compiled with the old structure must be
+   * rebuilt when `bindingsStale` says so.
+   */
+  refresh?(ctx: RefreshContext): Promise<{ changed: number; bindingsStale: boolean }>;
+  /** The effective weight W' [rows, cols] as a new tensor (evaluation, export). */
+  merged(): Tensor<'float32'>;
+  /** The tensors a checkpoint holds for this target, by name. */
+  checkpoint(): Map<string, Tensor>;
+  /** Restores from a checkpoint's tensors; `need` returns a tensor's data or throws naming it. */
+  restore(need: (key: string, length: number) => Tensor['data']): void;
+  /** Bytes of structure beside the trainable vectors (mask indices). */
+  structureBytes(): number;
+  /** The entries that train (sorted flat indices), for parametrizations that train a mask. */
+  mask?(): Int32Array;
+  /**
+   * For hosts that run their own backward (HostAdapter): the optimizer vectors' gradients from
+   * the dense gradient of the effective weight. Absent: the parametrization needs the graph.
+   */
+  fromDenseGradient?(dW: Float32Array): Map<string, Float32Array>;
+  /** For hosts: take the host's current W' (it may have changed it itself). */
+  syncFromHost?(current: Float32Array): void;
+  /** Files an adapter export writes for this target (LoRA: PEFT names), if the parametrization has one. */
+  adapter?(): Map<string, Tensor>;
+}
+
+/**
+ * How a method's trainable state is made for one target weight and how it enters the graph:
+ * sparse (k values at a mask), dense (W itself), LoRA (A and B), or a host app's own.
+ */
+export interface Parametrization {
+  readonly name: string;
+  /** The options it reads, with documented defaults. */
+  readonly options?: OptionsFragment;
+  /** Whether it needs a mask strategy (the method must name one). */
+  readonly needsStrategy?: boolean;
+  /** Fills options whose defaults depend on others (LoRA: alpha = 2·rank). */
+  complete?(options: MethodOptions): MethodOptions;
+  create(target: TargetWeight, options: MethodOptions, ctx: ParametrizationContext): Promise<TrainableTarget>;
+}
 
 // ---------------------------------------------------------------- hosts
 
@@ -150,7 +268,9 @@ export interface HostAdapter {
 
 // ---------------------------------------------------------------- factories
 
+/** Builds a strategy from validated, complete method options. */
 export type StrategyFactory = (options: MethodOptions) => MaskStrategy;
+/** Builds an optimizer from validated, complete method options. */
 export type OptimizerFactory = (options: MethodOptions) => Optimizer;
 
 // ---------------------------------------------------------------- persistence and logging

@@ -5,7 +5,6 @@
 export const TOKENS = {
   Registry: Symbol.for('lift-sft.Registry'),
   Backend: Symbol.for('lift-sft.Backend'),
-  CompileOptions: Symbol.for('lift-sft.CompileOptions'),
   TensorStore: Symbol.for('lift-sft.TensorStore'),
   TrainingLogger: Symbol.for('lift-sft.TrainingLogger'),
   Trainer: Symbol.for('lift-sft.Trainer'),

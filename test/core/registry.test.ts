@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
-import type { Backend, Executable, Method, Optimizer } from '../../src/core/contracts.js';
-import { BackendError, InvalidArgumentError, LiftError, RegistryError } from '../../src/core/errors.js';
+import type { Backend, Executable, MaskStrategy, Method, Optimizer, Parametrization } from '../../src/core/contracts.js';
+import { BackendError, ConfigError, InvalidArgumentError, LiftError, RegistryError } from '../../src/core/errors.js';
 import { Registry } from '../../src/core/registry.js';
 import { registerBuiltins } from '../../src/plugins/index.js';
 
 /** A backend that records its init calls and fails them while `failing` is set. */
 class FakeBackend implements Backend {
+  readonly capabilities = { inputsInPlace: true };
   inits = 0;
   constructor(
     readonly name: string,
@@ -40,31 +41,104 @@ describe('Registry', () => {
   describe('strategies, optimizers and methods by name', () => {
     it('an unknown name fails with a RegistryError listing the registered names', () => {
       const reg = registerBuiltins(new Registry());
-      assert.ok(reg.strategyNames().length >= 4 && reg.optimizerNames().length >= 2 && reg.methodNames().length >= 5);
-      assert.throws(() => reg.strategy('principal'), isRegistryError('strategy', 'principal', reg.strategyNames()));
-      assert.throws(() => reg.optimizer('sgd'), isRegistryError('optimizer', 'sgd', reg.optimizerNames()));
-      assert.throws(() => reg.method('dora'), isRegistryError('method', 'dora', reg.methodNames()));
+      const strategies = ['lift', 'magnitude', 'random'];
+      const optimizers = ['adamw', 'sparse-adam'];
+      const methods = ['full', 'lift', 'lora', 'magnitude', 'random'];
+      assert.throws(() => reg.strategy('principal', {}), isRegistryError('strategy', 'principal', strategies));
+      assert.throws(() => reg.optimizer('sgd', {}), isRegistryError('optimizer', 'sgd', optimizers));
+      assert.throws(() => reg.method('dora'), isRegistryError('method', 'dora', methods));
+      assert.throws(() => reg.parametrization('dora'), isRegistryError('parametrization', 'dora', ['dense', 'lora', 'sparse']));
+      assert.throws(() => reg.resolve('dora', { lr: 1 }), isRegistryError('method', 'dora', methods));
+      assert.throws(() => reg.methodSchema('dora'), isRegistryError('method', 'dora', methods));
       assert.equal(reg.hasMethod('dora'), false);
+      assert.equal(reg.hasMethod('lift'), true);
       // Names are case-sensitive: 'LIFT' is not 'lift'.
-      assert.throws(() => reg.method('LIFT'), RegistryError);
+      assert.throws(() => reg.method('LIFT'), isRegistryError('method', 'LIFT', methods));
+      assert.equal(reg.hasMethod('LIFT'), false);
+    });
+
+    it('a method naming an unregistered building block fails when it is resolved, naming the block', () => {
+      const reg = registerBuiltins(new Registry());
+      reg.registerMethod({ ...SPARSE_METHOD, name: 'no-mask', strategy: 'principal' });
+      reg.registerMethod({ ...SPARSE_METHOD, name: 'no-opt', optimizer: 'sgd' });
+      reg.registerMethod({ ...SPARSE_METHOD, name: 'no-param', parametrization: 'dora' });
+      assert.throws(() => reg.resolve('no-mask', { lr: 1 }), isRegistryError('strategy', 'principal', ['lift', 'magnitude', 'random']));
+      assert.throws(() => reg.resolve('no-opt', { lr: 1 }), isRegistryError('optimizer', 'sgd', ['adamw', 'sparse-adam']));
+      assert.throws(() => reg.resolve('no-param', { lr: 1 }), isRegistryError('parametrization', 'dora', ['dense', 'lora', 'sparse']));
+    });
+
+    it('refuses a method whose parametrization needs a mask strategy but names none', () => {
+      const reg = registerBuiltins(new Registry());
+      reg.registerMethod({ name: 'maskless', parametrization: 'sparse', optimizer: 'sparse-adam', defaults: { lr: 1 } });
+      for (const f of [() => reg.methodSchema('maskless'), () => reg.resolve('maskless', {})]) {
+        assert.throws(f, (e: unknown) => e instanceof InvalidArgumentError && /method 'maskless': parametrization 'sparse' needs a mask strategy/.test(e.message));
+      }
+      // a dense method needs none
+      reg.registerMethod({ name: 'dense-adam', parametrization: 'dense', optimizer: 'adamw', defaults: { lr: 1 } });
+      assert.equal(reg.resolve('dense-adam', {}).strategy, undefined);
     });
 
     it('an empty registry says it has none', () => {
       assert.throws(() => new Registry().method('lift'), (e: unknown) => e instanceof RegistryError && /\(none\)/.test(e.message));
     });
 
-    it('resolves what a host registers, handing the method options to the factories', () => {
+    it('hands a factory without a fragment every option it is given', () => {
       const reg = new Registry();
       const seen: unknown[] = [];
       const opt = { name: 'my-opt' } as unknown as Optimizer;
       reg.registerOptimizer('my-opt', (o) => (seen.push(o), opt));
       reg.registerStrategy('my-mask', (o) => (seen.push(o), { name: 'my-mask', select: async () => new Int32Array(0) }));
       reg.registerMethod({ ...SPARSE_METHOD, strategy: 'my-mask', optimizer: 'my-opt' });
-      assert.equal(reg.optimizer('my-opt', { lr: 1 }), opt);
-      assert.equal(reg.strategy('my-mask', { rank: 3 }).name, 'my-mask');
-      assert.deepEqual(seen, [{ lr: 1 }, { rank: 3 }]);
+      assert.equal(reg.optimizer('my-opt', { lr: 1, rank: 3 }), opt);
+      assert.equal(reg.strategy('my-mask', { lr: 1, rank: 3 }).name, 'my-mask');
+      assert.deepEqual(seen, [{ lr: 1, rank: 3 }, { lr: 1, rank: 3 }]);
       assert.equal(reg.method('mine').strategy, 'my-mask');
       assert.deepEqual([reg.strategyNames(), reg.optimizerNames(), reg.methodNames()], [['my-mask'], ['my-opt'], ['mine']]);
+    });
+
+    it("resolves a host's own method: its fragments validated and defaulted, each factory handed only its own keys", () => {
+      const reg = new Registry();
+      const seen: Record<string, unknown> = {};
+      const created: unknown[] = [];
+      const param: Parametrization = {
+        name: 'scaled',
+        options: { gamma: { type: 'number', minimum: 0, default: 0.5, description: 'scale' } },
+        // a derived default, like LoRA's alpha = 2·rank
+        complete: (o) => ({ ...o, gammaSquared: (o.gamma as number) ** 2 }),
+        create: async (...args) => (created.push(args), undefined as never),
+      };
+      const strategy: MaskStrategy = { name: 'every-kth', refreshInterval: 0, select: async () => new Int32Array(0) };
+      const optimizer = { name: 'sgd' } as unknown as Optimizer;
+      reg.registerParametrization(param);
+      reg.registerStrategy('every-kth', (o) => ((seen.strategy = o), strategy), { stride: { type: 'integer', minimum: 1, default: 4, description: 'k' } });
+      reg.registerOptimizer('sgd', (o) => ((seen.optimizer = o), optimizer), { momentum: { type: 'number', minimum: 0, maximum: 1, default: 0, description: 'm' } });
+      reg.registerMethod({ name: 'host', parametrization: 'scaled', strategy: 'every-kth', optimizer: 'sgd', defaults: { lr: 0.1, momentum: 0.9 } });
+
+      assert.deepEqual(Object.keys(reg.methodSchema('host').properties), ['lr', 'targetModules', 'gamma', 'stride', 'momentum']);
+      const r = reg.resolve('host', { stride: 2 });
+      assert.equal(r.parametrization, param);
+      assert.equal(r.strategy, strategy);
+      assert.equal(r.optimizer, optimizer);
+      assert.deepEqual(r.options, {
+        lr: 0.1,
+        targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+        gamma: 0.5,
+        gammaSquared: 0.25,
+        stride: 2,
+        momentum: 0.9,
+      });
+      assert.deepEqual(seen, { strategy: { stride: 2 }, optimizer: { momentum: 0.9 } });
+      assert.equal(created.length, 0, 'resolve creates no trainable state');
+
+      // its options are checked like a built-in's
+      assert.throws(
+        () => reg.resolve('host', { stride: 0, momentum: 2, rank: 4 }),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError, String(e));
+          assert.deepEqual(e.violations.map((v) => v.path).sort(), ['/method/options/momentum', '/method/options/rank', '/method/options/stride']);
+          return true;
+        },
+      );
     });
 
     it('refuses invalid names and registers nothing under them', () => {
@@ -76,8 +150,9 @@ describe('Registry', () => {
         assert.throws(() => reg.registerOptimizer(name, () => ({}) as Optimizer), invalid, `optimizer ${JSON.stringify(name)}`);
         assert.throws(() => reg.registerMethod({ ...SPARSE_METHOD, name }), invalid, `method ${JSON.stringify(name)}`);
         assert.throws(() => reg.registerBackend(name, new FakeBackend(name)), invalid, `backend ${JSON.stringify(name)}`);
+        assert.throws(() => reg.registerParametrization({ name, create: async () => undefined as never }), invalid, `parametrization ${JSON.stringify(name)}`);
       }
-      assert.deepEqual([reg.strategyNames(), reg.optimizerNames(), reg.methodNames(), reg.backendNames()], [[], [], [], []]);
+      assert.deepEqual([reg.strategyNames(), reg.optimizerNames(), reg.methodNames(), reg.backendNames(), reg.parametrizationNames()], [[], [], [], [], []]);
       // The documented alphabet is accepted.
       reg.registerStrategy('a-Z_0.9:x', () => ({ name: 'x', select: async () => new Int32Array(0) }));
       assert.deepEqual(reg.strategyNames(), ['a-Z_0.9:x']);

@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareCommand } from '../../src/adapters/cli/commands/compare.js';
-import { trainCommand } from '../../src/adapters/cli/commands/train.js';
+import { compareCommand } from '../../src/cli/commands/compare.js';
+import { compareOptions } from '../../src/index.js';
+import { trainCommand } from '../../src/cli/commands/train.js';
 
 export const EXPECTED_FILE = join(import.meta.dirname, 'expected.json');
 
@@ -49,7 +50,7 @@ export async function trainHash(method: string, root: string): Promise<string> {
 /** The numeric fields of a short compare's report.json that do not depend on time or memory, and their sha256. */
 export async function compareFigures(root: string): Promise<{ figures: unknown; sha256: string }> {
   const out = join(root, 'compare');
-  const report = await compareCommand({ steps: 4, testLimit: 6, sourceLimit: 6, maxNewTokens: 24, out, quiet: true, batchSize: 8 });
+  const report = await compareCommand(compareOptions({ steps: 4, testLimit: 6, sourceLimit: 6, maxNewTokens: 24, out, quiet: true, batchSize: 8 }));
   const figures = report.methods.map((m) => ({
     method: m.method,
     status: m.status,

@@ -45,7 +45,7 @@ export class Graph {
   private readonly names = new Set<string>();
   private counter = 0;
 
-  constructor(readonly name = 'lift') {}
+  constructor(readonly name = 'graph') {}
 
   /** A unique value name with the given stem. */
   fresh(stem: string): string {

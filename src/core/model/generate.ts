@@ -133,7 +133,7 @@ export class GreedyGenerator {
     };
 
     if (opts.cache === false) {
-      const { exe, names } = await this.session('full', B, L, L);
+      const { exe, names } = await this.session('prefill', B, L, L);
       for (let s = 0; !done.every(Boolean); s++) {
         const res = await exe.run({
           [names.inputIds]: ints([B, L], tokens),
@@ -195,7 +195,7 @@ export class GreedyGenerator {
     for (const s of all) await (await s).exe.dispose();
   }
 
-  private session(kind: 'step' | 'full', B: number, T: number, L: number): Promise<{ exe: Executable; names: StepNames }> {
+  private session(kind: 'step' | 'prefill', B: number, T: number, L: number): Promise<{ exe: Executable; names: StepNames }> {
     const key = `${kind}:${B}x${T}x${L}`;
     let hit = this.sessions.get(key);
     if (!hit) {
@@ -206,10 +206,10 @@ export class GreedyGenerator {
     return hit;
   }
 
-  private async compile(kind: 'step' | 'full', B: number, T: number, L: number): Promise<{ exe: Executable; names: StepNames }> {
+  private async compile(kind: 'step' | 'prefill', B: number, T: number, L: number): Promise<{ exe: Executable; names: StepNames }> {
     const weights = this.weights;
     const dtype = this.dtype;
-    if (kind === 'full') {
+    if (kind === 'prefill') {
       const g = new Graph(`${this.config.modelType}-generate-full-${B}x${L}`);
       const m = buildLlama(g, this.config, { batch: B, seqLen: L, weights, dtype, positionIds: true, maxPosition: L });
       const exe = await this.backend.compile(g, [m.logits], this.options.compileOptions);

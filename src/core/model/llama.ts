@@ -18,7 +18,7 @@ import { Graph, type Value } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import { type DType, type Tensor, numel, sameShape, shapeToString, tensor } from '../tensor.js';
 import { type ModelConfig, parameterShapes } from './config.js';
-import { type ParamSource, type WeightSource, frozenWeights, loraDropoutName, loraNames, sparseIndicesName, sparseValuesName } from './params.js';
+import { type ParamIO, type ParamSource, type WeightSource, frozenWeights } from './params.js';
 import { ropeTables } from './rope.js';
 
 export type ModelDType = 'float32' | 'float64';
@@ -44,10 +44,15 @@ export interface LlamaBuildOptions {
   maxPosition?: number;
 }
 
-/** How one HF parameter entered the graph, and its trainable inputs (by graph input name). */
+/** How one HF parameter entered the graph: its source and the graph inputs it created (by name). */
 export interface ParamBinding {
-  kind: ParamSource['kind'];
+  source: ParamSource;
+  /** What the source built with (a binding adds its gradient outputs through it). */
+  io: ParamIO;
+  /** Trainable inputs. */
   inputs: Map<string, Value>;
+  /** Fed inputs that are not trained (indices, dropout factors). */
+  fed: Map<string, Value>;
 }
 
 export interface LlamaModel {
@@ -65,8 +70,8 @@ export interface LlamaModel {
   logits: Value;
   /** Trainable graph inputs by name, in creation order. */
   trainable: Map<string, Value>;
-  /** LoRA dropout factors to feed (see ParamSource 'lora'), by input name; empty without dropout. */
-  dropoutScales: Map<string, Value>;
+  /** Inputs the parameter sources create that are fed but not trained (e.g. dropout factors), by name. */
+  fed: Map<string, Value>;
   /** Every parameter the graph uses, by HF name. */
   params: Map<string, ParamBinding>;
 }
@@ -75,7 +80,7 @@ export interface FeedSpec {
   name: string;
   dtype: DType;
   shape: readonly number[];
-  role: 'input_ids' | 'attention_mask' | 'position_ids' | 'labels' | 'trainable' | 'lora_dropout';
+  role: 'input_ids' | 'attention_mask' | 'position_ids' | 'labels' | 'trainable' | 'fed';
 }
 
 export interface LlamaTrainingGraph extends LlamaModel {
@@ -90,14 +95,18 @@ export interface LlamaTrainingGraph extends LlamaModel {
 
 // ---------------------------------------------------------------- parameters
 
-type Resolved = { kind: 'plain'; w: Value } | { kind: 'lora'; w: Value; a: Value; b: Value; scale: number; dropout: number };
+interface Resolved {
+  w: Value;
+  source: ParamSource;
+  io: ParamIO;
+}
 
 class Params {
   private readonly shapes: Map<string, number[]>;
   private readonly cache = new Map<string, Resolved>();
   readonly trainable = new Map<string, Value>();
-  /** LoRA dropout factors (fed, not trained) by input name. */
-  readonly dropoutScales = new Map<string, Value>();
+  /** Inputs the sources feed without training them, by input name. */
+  readonly fed = new Map<string, Value>();
   readonly bindings = new Map<string, ParamBinding>();
   private readonly source: WeightSource;
 
@@ -115,10 +124,12 @@ class Params {
     return this.shapes.has(name);
   }
 
-  /** The parameter as one tensor value (LoRA is refused: only linear layers can apply it). */
+  /** The parameter as one tensor value (a source with a linear term is refused: only linear layers can apply it). */
   plain(name: string): Value {
     const r = this.get(name);
-    if (r.kind === 'lora') throw new GraphBuildError(`parameter '${name}' cannot be LoRA-adapted: LoRA applies to linear weights only`, { name });
+    if (r.source.linearTerm) {
+      throw new GraphBuildError(`parameter '${name}' cannot take source '${r.source.label}': its linear term applies to linear weights only`, { name });
+    }
     return r.w;
   }
 
@@ -127,54 +138,41 @@ class Params {
     if (hit) return hit;
     const shape = this.shapes.get(name);
     if (!shape) throw new GraphBuildError(`'${name}' is not a parameter of this ${this.config.modelType} config`, { name });
-    const src = this.source(name, shape);
-    const r = this.materialize(name, shape, src);
+    const source = this.source(name, shape);
+    const binding = { source, inputs: new Map(), fed: new Map() } as Omit<ParamBinding, 'io'> as ParamBinding;
+    const io = this.io(name, shape, binding);
+    binding.io = io;
+    this.bindings.set(name, binding);
+    const w = source.build(io);
+    if (!sameShape(w.shape, shape)) {
+      throw new GraphBuildError(`source '${source.label}' built '${name}' with shape ${shapeToString(w.shape)}, the config needs ${shapeToString(shape)}`, { name });
+    }
+    const r = { w, source, io };
     this.cache.set(name, r);
     return r;
   }
 
-  private addInput(inputName: string, shape: readonly number[], binding: ParamBinding): Value {
-    const v = this.g.input(inputName, this.dtype, shape);
-    this.trainable.set(inputName, v);
-    binding.inputs.set(inputName, v);
-    return v;
-  }
-
-  private materialize(name: string, shape: number[], src: ParamSource): Resolved {
+  private io(name: string, shape: readonly number[], binding: ParamBinding): ParamIO {
     const g = this.g;
-    const binding: ParamBinding = { kind: src.kind, inputs: new Map() };
-    this.bindings.set(name, binding);
-    switch (src.kind) {
-      case 'frozen':
-        return { kind: 'plain', w: g.initializer(name, this.convert(name, src.w, shape)) };
-      case 'dense':
-        return { kind: 'plain', w: this.addInput(src.input ?? name, shape, binding) };
-      case 'sparse': {
-        const n = numel(shape);
-        const idx = src.indices;
-        for (let i = 0; i < idx.length; i++) {
-          if (idx[i]! < 0 || idx[i]! >= n || (i > 0 && idx[i]! <= idx[i - 1]!)) {
-            throw new GraphBuildError(`sparse indices of '${name}' must be sorted, distinct and in [0, ${n}); entry ${i} is ${idx[i]}`, { name });
-          }
-        }
-        const flat = g.initializer(name, this.convert(name, src.w, shape, [n]));
-        const indices = g.initializer(sparseIndicesName(name), tensor('int64', [idx.length], BigInt64Array.from(idx, (i) => BigInt(i))));
-        const values = this.addInput(src.input ?? sparseValuesName(name), [idx.length], binding);
-        return { kind: 'plain', w: op.reshape(op.scatterElements(flat, indices, values, 0), shape) };
-      }
-      case 'lora': {
-        if (shape.length !== 2) throw new GraphBuildError(`LoRA needs a matrix; '${name}' has shape ${shapeToString(shape)}`, { name });
-        if (!(src.rank >= 1) || !Number.isInteger(src.rank)) throw new GraphBuildError(`LoRA rank of '${name}' must be a positive integer, got ${src.rank}`);
-        const [out, inn] = shape as [number, number];
-        const names = loraNames(name);
-        const w = g.initializer(name, this.convert(name, src.w, shape));
-        const a = this.addInput(names.a, [src.rank, inn], binding);
-        const b = this.addInput(names.b, [out, src.rank], binding);
-        const dropout = src.dropout ?? 0;
-        if (!(dropout >= 0 && dropout < 1)) throw new GraphBuildError(`LoRA dropout of '${name}' must be in [0, 1), got ${dropout}`, { name });
-        return { kind: 'lora', w, a, b, scale: src.alpha / src.rank, dropout };
-      }
-    }
+    return {
+      graph: g,
+      name,
+      shape,
+      dtype: this.dtype,
+      constant: (init, t, as) => g.initializer(init, this.convert(name, t, shape, as ?? shape)),
+      trainable: (input, s) => {
+        const v = g.input(input, this.dtype, s);
+        this.trainable.set(input, v);
+        binding.inputs.set(input, v);
+        return v;
+      },
+      input: (input, s, dtype) => {
+        const v = g.input(input, dtype ?? this.dtype, s);
+        this.fed.set(input, v);
+        binding.fed.set(input, v);
+        return v;
+      },
+    };
   }
 
   /** The tensor in the graph dtype (and optionally another shape of the same size). */
@@ -208,24 +206,13 @@ function reshapeNamed(x: Value, shape: number[], name: string): Value {
   return named(x.graph, 'Reshape', [x, op.int64s(x.graph, shape)], { dtype: x.dtype, shape }, name);
 }
 
-/** x·Wᵀ (+ bias) with x [N, in]; LoRA adds scale·(x·Aᵀ)·Bᵀ, scaling the narrow [N, rank] product. */
+/** x·Wᵀ (+ bias) with x [N, in], plus the source's linear term where it has one (LoRA's adapter). */
 function linear(p: Params, x: Value, weight: string): Value {
   const biasName = weight.replace(/\.weight$/, '.bias');
   const bias = p.has(biasName) ? p.plain(biasName) : undefined;
   const r = p.get(weight);
   const y = op.gemm(x, r.w, bias, { transB: true });
-  if (r.kind === 'plain') return y;
-  let xd = x;
-  if (r.dropout > 0) {
-    const scale = x.graph.input(loraDropoutName(weight), x.dtype, x.shape);
-    p.dropoutScales.set(scale.name, scale);
-    xd = op.mul(x, scale);
-  }
-  // Gemm's alpha is a float attribute; a scale float32 cannot hold exactly is applied in the graph dtype.
-  const exact = Math.fround(r.scale) === r.scale;
-  let xa = op.gemm(xd, r.a, undefined, { transB: true, ...(exact ? { alpha: r.scale } : {}) });
-  if (!exact) xa = op.mul(xa, op.scalar(x.graph, r.scale, x.dtype));
-  return op.add(y, op.gemm(xa, r.b, undefined, { transB: true }));
+  return r.source.linearTerm ? op.add(y, r.source.linearTerm(x, r.io)) : y;
 }
 
 /** HF's RMSNorm: w · x / sqrt(mean(x²) + eps), over the last axis, in the graph dtype. */
@@ -363,7 +350,7 @@ export function buildLlama(graph: Graph, config: ModelConfig, opts: LlamaBuildOp
     logits2d,
     logits,
     trainable: p.trainable,
-    dropoutScales: p.dropoutScales,
+    fed: p.fed,
     params: p.bindings,
   };
 }
@@ -404,7 +391,7 @@ export function buildLlamaTrainingGraph(config: ModelConfig, opts: LlamaBuildOpt
   if (model.positionIds) feeds.push(io(model.positionIds, 'position_ids'));
   feeds.push(io(labels, 'labels'));
   for (const v of model.trainable.values()) feeds.push(io(v, 'trainable'));
-  for (const v of model.dropoutScales.values()) feeds.push(io(v, 'lora_dropout'));
+  for (const v of model.fed.values()) feeds.push(io(v, 'fed'));
   return { ...model, labels, loss, tokenCount, feeds };
 }
 

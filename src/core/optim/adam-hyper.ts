@@ -1,7 +1,7 @@
-/** Hyperparameters shared by the Adam-family optimizers, read and checked from method options. */
-import type { MethodOptions } from '../contracts.js';
+/** Hyperparameters shared by the Adam-family optimizers: their options fragment and checkpoint form. */
+import type { MethodOptions, OptionsFragment } from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
-import { checkNumber, readNumber } from './options.js';
+import { checkNumber } from './options.js';
 
 export interface AdamHyper {
   readonly beta1: number;
@@ -10,15 +10,26 @@ export interface AdamHyper {
   readonly weightDecay: number;
 }
 
-/** Reads `betas` ([β1, β2], each in [0, 1)), `eps` (> 0) and `weightDecay` (≥ 0). */
-export function readAdamHyper(options: MethodOptions, defaults: AdamHyper): AdamHyper {
-  const [beta1, beta2] = options.betas === undefined ? [defaults.beta1, defaults.beta2] : checkBetas('betas', options.betas);
-  return {
-    beta1,
-    beta2,
-    eps: readNumber(options, 'eps', defaults.eps, { above: 0 }),
-    weightDecay: readNumber(options, 'weightDecay', defaults.weightDecay, { min: 0 }),
-  };
+/** The options fragment of an Adam-family optimizer with its defaults: betas, eps, weightDecay. */
+export function adamOptions(defaults: AdamHyper, decay: string): OptionsFragment {
+  return Object.freeze({
+    betas: {
+      type: 'array',
+      items: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+      minItems: 2,
+      maxItems: 2,
+      default: [defaults.beta1, defaults.beta2],
+      description: 'Adam (β1, β2).',
+    },
+    eps: { type: 'number', exclusiveMinimum: 0, default: defaults.eps, description: 'Added to sqrt(v).' },
+    weightDecay: { type: 'number', minimum: 0, default: defaults.weightDecay, description: decay },
+  });
+}
+
+/** The hyperparameters from complete options (validated by the fragment above). */
+export function adamHyper(options: MethodOptions): AdamHyper {
+  const [beta1, beta2] = options.betas as [number, number];
+  return { beta1, beta2, eps: options.eps as number, weightDecay: options.weightDecay as number };
 }
 
 export function checkBetas(field: string, value: unknown): [number, number] {

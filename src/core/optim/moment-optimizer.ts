@@ -21,7 +21,10 @@ export abstract class MomentOptimizer implements Optimizer {
   abstract readonly name: string;
   private readonly slots = new Map<string, Slot>();
 
-  constructor(protected hyper: AdamHyper) {}
+  constructor(protected hyper: AdamHyper) {
+    // the checkpoint form's checks: betas in [0, 1), eps > 0, weightDecay ≥ 0
+    hyperFromRecord(hyperToRecord(hyper));
+  }
 
   get hyperparameters(): AdamHyper {
     return { ...this.hyper };

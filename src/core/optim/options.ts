@@ -1,9 +1,7 @@
 /**
- * Readers for method options (the loose Record the user's config hands to factories). Each
- * checks one field and names it in the error, so a typo'd value fails where it is read.
- * Unknown keys are left alone: one options bag is shared by a method's strategy and optimizer.
+ * A number read back from a file (a checkpoint's optimizer hyperparameters), checked against a
+ * rule and named in the error. Method options are validated by their schema instead.
  */
-import type { MethodOptions } from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
 
 export interface NumberRule {
@@ -16,12 +14,6 @@ export interface NumberRule {
   max?: number;
   /** Exclusive upper bound. */
   below?: number;
-}
-
-/** options[field] as a checked number, or `fallback` when it is unset (undefined). */
-export function readNumber(options: MethodOptions, field: string, fallback: number, rule: NumberRule = {}): number {
-  const value = options[field];
-  return value === undefined ? fallback : checkNumber(field, value, rule);
 }
 
 /** Throws InvalidArgumentError naming `field` unless `value` is a finite number obeying `rule`. */
@@ -38,23 +30,6 @@ export function checkNumber(field: string, value: unknown, rule: NumberRule = {}
     throw new InvalidArgumentError(`option '${field}' must be ${describe(rule)}; got ${show(value)}`, { field, value });
   }
   return value as number;
-}
-
-/** options[field] as a list of strings drawn from `allowed`, or `fallback`. */
-export function readStringList(options: MethodOptions, field: string, fallback: readonly string[], allowed?: readonly string[]): string[] {
-  const value = options[field];
-  if (value === undefined) return [...fallback];
-  if (!Array.isArray(value) || value.length === 0 || !value.every((x) => typeof x === 'string')) {
-    throw new InvalidArgumentError(`option '${field}' must be a non-empty list of strings; got ${show(value)}`, { field, value });
-  }
-  const bad = allowed ? value.filter((x) => !allowed.includes(x)) : [];
-  if (bad.length) {
-    throw new InvalidArgumentError(`option '${field}' has unknown entries ${bad.join(', ')}; allowed: ${allowed!.join(', ')}`, {
-      field,
-      value,
-    });
-  }
-  return [...new Set(value as string[])];
 }
 
 function describe(rule: NumberRule): string {

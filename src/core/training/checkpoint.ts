@@ -9,8 +9,8 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
-import type { OptimizerState, TensorStore } from '../contracts.js';
-import { FileFormatError } from '../errors.js';
+import type { Optimizer, OptimizerState, TensorStore, TrainableTarget } from '../contracts.js';
+import { FileFormatError, InvalidArgumentError } from '../errors.js';
 import { type Tensor, tensor } from '../tensor.js';
 import type { LoaderPosition } from '../data/loader.js';
 
@@ -24,14 +24,12 @@ export interface TrainingState {
   elapsedSeconds: number;
   losses: { step: number; loss: number }[];
   optimizer: { name: string; hyper: OptimizerState['hyper']; steps: Record<string, number> };
-  /** Per target: its parametrization and (sparse) budget, to check the checkpoint fits the run. */
-  targets: Record<string, { kind: string; budget?: number; rank?: number; alpha?: number }>;
 }
 
 export interface Checkpoint {
   dir: string;
   state: TrainingState;
-  /** Target weights (sparse: values folded in), masks as `<name>.mask` (int32), LoRA A/B by input name. */
+  /** Every target's checkpoint tensors, as its parametrization names them. */
   tensors: Map<string, Tensor>;
   optimizer: OptimizerState;
 }
@@ -86,4 +84,26 @@ export function loadCheckpoint(store: TensorStore, dir: string): Checkpoint {
     entry.buffers[key.slice(cut + 2)] = t.data as Float32Array;
   }
   return { dir, state, tensors, optimizer: { name: state.optimizer.name, hyper: state.optimizer.hyper, params } };
+}
+
+/** The checkpoint tensors of every target. */
+export function targetTensors(targets: readonly TrainableTarget[]): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const t of targets) for (const [k, v] of t.checkpoint()) out.set(k, v);
+  return out;
+}
+
+/** Puts a checkpoint's target tensors and optimizer state back into a run of `method`. */
+export function restoreTargets(ck: Checkpoint, method: string, targets: readonly TrainableTarget[], optimizer: Optimizer): void {
+  if (ck.state.method !== method) {
+    throw new InvalidArgumentError(`checkpoint ${ck.dir} was written by method '${ck.state.method}', not '${method}'`);
+  }
+  const file = join(ck.dir, 'targets.safetensors');
+  const need = (key: string, length: number) => {
+    const t = ck.tensors.get(key);
+    if (!t || t.data.length !== length) throw new InvalidArgumentError(`${file}: tensor '${key}' is missing or has the wrong size`);
+    return t.data;
+  };
+  for (const t of targets) t.restore(need);
+  optimizer.load(ck.optimizer);
 }

@@ -1,21 +1,21 @@
 /**
- * LIFT (or any sparse method) for a host training framework: the host owns the model, the
- * forward and the backward; through a HostAdapter it lets the plugin read and write weights and
- * read each step's dense gradients. The plugin offers init (masks), step (the sparse update on
- * masked entries only, optimizer state on those entries only) and refresh.
+ * A method for a host training framework: the host owns the model, the forward and the backward;
+ * through a HostAdapter it lets the plugin read and write weights and read each step's dense
+ * gradients. The tuner offers init (the method's trainable state: masks for LIFT), step (the
+ * optimizer's update on the trainable vectors only, written back into the host's weights) and
+ * refresh. It takes any registered method whose parametrization maps a dense gradient onto its
+ * vectors (sparse and dense do; LoRA needs the graph).
  */
-import type { DenseOps, HostAdapter, MaskStrategy, MethodOptions, Optimizer } from '../contracts.js';
+import type { DenseOps, HostAdapter, MethodOptions, TrainableTarget } from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
-import { maskBudget } from '../linalg/budget.js';
-import { sparseValuesName } from '../model/params.js';
-import type { Registry } from '../registry.js';
+import type { Registry, ResolvedMethod } from '../registry.js';
 import { Rng } from '../rng.js';
-import { type SparseTarget, gatherValues, refreshMasks, selectMask } from './targets.js';
+import { createTargets, refreshTargets, trainableCount, trainableVectors } from './targets.js';
 
 export interface HostTunerOptions {
-  /** A registered sparse method (lift, magnitude, random, or the host's own). */
+  /** A registered method (lift, magnitude, random, full, or the host's own). */
   method: string;
-  /** Method options (rank or density, filterRank, interval, betas, eps, weightDecay...). */
+  /** Method options, validated by the method's schema as a run's are (rank or density, filterRank, interval, betas...). */
   options?: MethodOptions;
   /** Which of the host's parameters to tune (default: every 2-D one). */
   parameters?: (name: string, shape: readonly number[]) => boolean;
@@ -23,74 +23,73 @@ export interface HostTunerOptions {
   ops?: DenseOps;
 }
 
-export class HostSparseTuner {
-  readonly optimizer: Optimizer;
-  readonly strategy: MaskStrategy;
-  private targets: SparseTarget[] = [];
+export class HostTuner {
+  readonly resolved: ResolvedMethod;
+  private targets: TrainableTarget[] = [];
   private steps = 0;
   private readonly rng: Rng;
-  private readonly options: MethodOptions;
 
   constructor(
     registry: Registry,
     private readonly config: HostTunerOptions,
   ) {
-    const method = registry.method(config.method);
-    if (method.parametrization !== 'sparse') {
-      throw new InvalidArgumentError(`method '${method.name}' is ${method.parametrization}; a host tuner takes a sparse method`);
-    }
-    this.options = { ...method.defaults, ...config.options };
-    this.optimizer = registry.optimizer(method.optimizer, this.options);
-    this.strategy = registry.strategy(method.strategy ?? method.name, this.options);
+    this.resolved = registry.resolve(config.method, config.options ?? {}, '/options');
     this.rng = new Rng(config.seed ?? 0);
   }
 
-  /** Selects every target's mask from the host's current weights. */
+  get optimizer() {
+    return this.resolved.optimizer;
+  }
+
+  get strategy() {
+    return this.resolved.strategy;
+  }
+
+  /** Makes every target's trainable state (selects the masks) from the host's current weights. */
   async init(host: HostAdapter): Promise<void> {
-    this.targets = [];
+    const specs = [];
     for (const name of host.parameterNames()) {
-      const w = host.read(name);
-      if (w.shape.length !== 2 || !(this.config.parameters ?? (() => true))(name, w.shape)) continue;
-      const [rows, cols] = w.shape as [number, number];
-      const budget = maskBudget(rows, cols, {
-        ...(this.options.rank !== undefined ? { rank: this.options.rank as number } : {}),
-        ...(this.options.density !== undefined ? { density: this.options.density as number } : {}),
-      });
-      const weight = Float32Array.from(w.data);
-      const indices = await selectMask(this.strategy, name, weight, rows, cols, budget, { rng: this.rng, step: 0, ...this.ctxOps() });
-      this.targets.push({ kind: 'sparse', name, rows, cols, weight, indices, values: gatherValues(weight, indices), budget });
+      const source = host.read(name);
+      if (source.shape.length !== 2 || !(this.config.parameters ?? (() => true))(name, source.shape)) continue;
+      const [rows, cols] = source.shape as [number, number];
+      specs.push({ name, rows, cols, source });
+    }
+    const { parametrization, options, strategy } = this.resolved;
+    this.targets = await createTargets(specs, parametrization, options, {
+      ...(strategy ? { strategy } : {}),
+      maskRng: this.rng,
+      initRng: this.rng,
+      ...this.ctxOps(),
+    });
+    for (const t of this.targets) {
+      if (!t.fromDenseGradient || !t.syncFromHost) {
+        throw new InvalidArgumentError(`method '${this.resolved.method.name}': parametrization '${parametrization.name}' needs a training graph; a host tuner cannot drive it`);
+      }
     }
   }
 
-  /** The masks, by parameter name (sorted flat indices). */
+  /** The masks of parametrizations that train one, by parameter name (sorted flat indices). */
   masks(): Map<string, Int32Array> {
-    return new Map(this.targets.map((t) => [t.name, t.indices]));
+    return new Map(this.targets.flatMap((t) => (t.mask ? [[t.name, t.mask()] as const] : [])));
   }
 
   /**
-   * One sparse AdamW step from the host's gradients: only masked entries move, and the host's
-   * weights are written back. Refreshes the masks when the method's interval says so.
+   * One optimizer step from the host's gradients: only the trainable vectors move, and the host's
+   * weights are written back. Refreshes when the method's interval says so.
    */
   async step(host: HostAdapter, lr: number): Promise<{ refreshed: boolean }> {
-    const params = new Map<string, Float32Array>();
     const grads = new Map<string, Float32Array>();
     for (const t of this.targets) {
       const g = host.gradient(t.name);
       if (g.length !== t.rows * t.cols) throw new InvalidArgumentError(`gradient of '${t.name}' has ${g.length} values, expected ${t.rows * t.cols}`);
-      // The host may have changed the weights itself (e.g. its own decay); masked values follow it.
-      const current = host.read(t.name).data;
-      t.weight.set(current);
-      for (let i = 0; i < t.indices.length; i++) t.values[i] = current[t.indices[i]!]!;
-      params.set(sparseValuesName(t.name), t.values);
-      grads.set(sparseValuesName(t.name), gatherValues(g, t.indices));
+      // The host may have changed the weights itself (e.g. its own decay); the trainable values follow it.
+      t.syncFromHost!(host.read(t.name).data);
+      for (const [name, v] of t.fromDenseGradient!(g)) grads.set(name, v);
     }
-    this.optimizer.step(params, grads, lr);
+    this.optimizer.step(trainableVectors(this.targets), grads, lr);
     this.steps++;
-    for (const t of this.targets) {
-      for (let i = 0; i < t.indices.length; i++) t.weight[t.indices[i]!] = t.values[i]!;
-      host.write(t.name, { dtype: 'float32', shape: [t.rows, t.cols], data: t.weight });
-    }
-    const interval = this.strategy.refreshInterval ?? 0;
+    for (const t of this.targets) host.write(t.name, t.merged());
+    const interval = this.strategy?.refreshInterval ?? 0;
     if (interval > 0 && this.steps % interval === 0) {
       await this.refresh();
       return { refreshed: true };
@@ -100,11 +99,13 @@ export class HostSparseTuner {
 
   /** Recomputes every mask from the current weights, carrying optimizer state of kept entries. */
   async refresh(): Promise<number> {
-    return refreshMasks(this.targets, this.strategy, this.optimizer, { rng: this.rng, step: this.steps, ...this.ctxOps() });
+    const { strategy, optimizer } = this.resolved;
+    const ctx = { ...(strategy ? { strategy } : {}), optimizer, rng: this.rng, step: this.steps, layout: { inputsInPlace: true }, ...this.ctxOps() };
+    return (await refreshTargets(this.targets, ctx)).changed;
   }
 
   trainableParams(): number {
-    return this.targets.reduce((s, t) => s + t.indices.length, 0);
+    return trainableCount(this.targets);
   }
 
   stateBytes(): number {
@@ -115,3 +116,7 @@ export class HostSparseTuner {
     return this.config.ops ? { ops: this.config.ops } : {};
   }
 }
+
+/** The name this class had when it took sparse methods only. */
+export const HostSparseTuner = HostTuner;
+export type HostSparseTuner = HostTuner;

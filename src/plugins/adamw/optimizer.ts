@@ -10,9 +10,12 @@
  * parametrization; for a dense parameter whose indices are all entries it leaves the state as is.
  */
 import type { MethodOptions } from '../../core/contracts.js';
-import { type AdamHyper, MomentOptimizer, readAdamHyper } from '../../core/optim/index.js';
+import { blockOptions } from '../../core/config/method-options.js';
+import { type AdamHyper, MomentOptimizer, adamHyper, adamOptions } from '../../core/optim/index.js';
 
 export const ADAMW_DEFAULTS: AdamHyper = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 };
+
+export const ADAMW_OPTIONS = adamOptions(ADAMW_DEFAULTS, "Decoupled weight decay (PyTorch's AdamW: 0.01).");
 
 export class AdamW extends MomentOptimizer {
   readonly name = 'adamw';
@@ -21,9 +24,9 @@ export class AdamW extends MomentOptimizer {
     super({ ...ADAMW_DEFAULTS, ...hyper });
   }
 
-  /** Reads `betas`, `eps` and `weightDecay` from method options. */
+  /** From complete method options (betas, eps, weightDecay: see OPTIONS). */
   static fromOptions(options: MethodOptions): AdamW {
-    return new AdamW(readAdamHyper(options, ADAMW_DEFAULTS));
+    return new AdamW(adamHyper(blockOptions('adamw', ADAMW_OPTIONS, options)));
   }
 
   protected update(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: number, lr: number): void {

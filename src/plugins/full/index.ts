@@ -1,20 +1,15 @@
 import type { Method } from '../../core/contracts.js';
 import type { Registry } from '../../core/registry.js';
-import { FullStrategy } from './strategy.js';
 
-export { FullStrategy } from './strategy.js';
-
-/** Full fine-tuning: dense AdamW (PyTorch form) on every target weight; the reference's lr. */
+/** Full fine-tuning: the dense parametrization with PyTorch-form AdamW on every target weight; the reference's lr and decay. */
 export const FULL_METHOD: Method = Object.freeze({
   name: 'full',
+  description: 'Full fine-tuning: dense AdamW (PyTorch form) on every target weight.',
   parametrization: 'dense',
-  strategy: 'full',
   optimizer: 'adamw',
   defaults: Object.freeze({ lr: 5e-5, weightDecay: 0.01 }),
-  options: Object.freeze([]),
 });
 
 export function register(registry: Registry): void {
-  registry.registerStrategy('full', () => new FullStrategy());
   registry.registerMethod(FULL_METHOD);
 }

@@ -3,7 +3,8 @@
  * (the "principal weights"). Rank reduction first strips the small singular directions, whose
  * entries would otherwise dominate a plain magnitude ranking with noise.
  */
-import type { MaskContext, MaskStrategy, MethodOptions } from '../../core/contracts.js';
+import type { MaskContext, MaskStrategy, OptionsFragment } from '../../core/contracts.js';
+import { blockOptions } from '../../core/config/method-options.js';
 import {
   DEFAULT_EXACT_THRESHOLD,
   DEFAULT_OVERSAMPLING,
@@ -14,7 +15,6 @@ import {
   matrixShape,
   topKByMagnitude,
 } from '../../core/linalg/index.js';
-import { readNumber } from '../../core/optim/index.js';
 import type { Tensor } from '../../core/tensor.js';
 
 export interface LiftOptions {
@@ -30,24 +30,30 @@ export interface LiftOptions {
   exactThreshold: number;
 }
 
-export const LIFT_DEFAULTS: LiftOptions = {
-  filterRank: 128,
-  interval: 200,
-  oversampling: DEFAULT_OVERSAMPLING,
-  powerIterations: DEFAULT_POWER_ITERATIONS,
-  exactThreshold: DEFAULT_EXACT_THRESHOLD,
-};
+export const LIFT_OPTIONS: OptionsFragment = Object.freeze({
+  filterRank: { type: 'integer', minimum: 1, default: 128, description: "r', the rank of the approximation W_r whose magnitudes rank the entries." },
+  interval: {
+    type: 'integer',
+    minimum: 0,
+    default: 200,
+    description: 'Optimizer steps between mask refreshes (after steps I, 2I, ...); 0 never refreshes. The recipes use 10-400.',
+  },
+  oversampling: { type: 'integer', minimum: 10, default: DEFAULT_OVERSAMPLING, description: 'Randomized SVD: extra sketch columns.' },
+  powerIterations: { type: 'integer', minimum: 2, default: DEFAULT_POWER_ITERATIONS, description: 'Randomized SVD: power iterations.' },
+  exactThreshold: {
+    type: 'integer',
+    minimum: 0,
+    default: DEFAULT_EXACT_THRESHOLD,
+    description: "Matrices whose smaller side is at most max(this, r' + oversampling) get the exact SVD.",
+  },
+});
 
 export class LiftStrategy implements MaskStrategy {
   readonly name = 'lift';
   readonly options: LiftOptions;
 
   constructor(options: Partial<LiftOptions> = {}) {
-    this.options = readLiftOptions({ ...options });
-  }
-
-  static fromOptions(options: MethodOptions): LiftStrategy {
-    return new LiftStrategy(readLiftOptions(options));
+    this.options = blockOptions<LiftOptions>('lift', LIFT_OPTIONS, options);
   }
 
   get refreshInterval(): number {
@@ -67,14 +73,4 @@ export class LiftStrategy implements MaskStrategy {
     });
     return topKByMagnitude(wr, budget);
   }
-}
-
-export function readLiftOptions(options: MethodOptions): LiftOptions {
-  return {
-    filterRank: readNumber(options, 'filterRank', LIFT_DEFAULTS.filterRank, { integer: true, min: 1 }),
-    interval: readNumber(options, 'interval', LIFT_DEFAULTS.interval, { integer: true, min: 0 }),
-    oversampling: readNumber(options, 'oversampling', LIFT_DEFAULTS.oversampling, { integer: true, min: 10 }),
-    powerIterations: readNumber(options, 'powerIterations', LIFT_DEFAULTS.powerIterations, { integer: true, min: 2 }),
-    exactThreshold: readNumber(options, 'exactThreshold', LIFT_DEFAULTS.exactThreshold, { integer: true, min: 0 }),
-  };
 }

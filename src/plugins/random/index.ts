@@ -1,20 +1,20 @@
 import type { Method } from '../../core/contracts.js';
 import type { Registry } from '../../core/registry.js';
-import { RandomStrategy } from './strategy.js';
+import { RANDOM_OPTIONS, type RandomOptions, RandomStrategy } from './strategy.js';
 
-export { RandomStrategy } from './strategy.js';
+export { RandomStrategy, RANDOM_OPTIONS, type RandomOptions } from './strategy.js';
 export { sampleSortedDistinct } from './sample.js';
 
 export const RANDOM_METHOD: Method = Object.freeze({
   name: 'random',
+  description: 'Sparse fine-tuning of k entries drawn uniformly at random (seeded), sparse AdamW.',
   parametrization: 'sparse',
   strategy: 'random',
   optimizer: 'sparse-adam',
-  defaults: Object.freeze({ lr: 2e-4, rank: 128, interval: 200 }),
-  options: Object.freeze(['rank', 'density', 'interval', 'seed']),
+  defaults: Object.freeze({ lr: 2e-4 }),
 });
 
 export function register(registry: Registry): void {
-  registry.registerStrategy('random', (options) => RandomStrategy.fromOptions(options));
+  registry.registerStrategy('random', (options) => new RandomStrategy(options as unknown as RandomOptions), RANDOM_OPTIONS);
   registry.registerMethod(RANDOM_METHOD);
 }

@@ -1,29 +1,39 @@
 /** Random baseline: `budget` entries drawn uniformly without replacement. */
-import type { MaskContext, MaskStrategy, MethodOptions } from '../../core/contracts.js';
+import type { MaskContext, MaskStrategy, OptionsFragment } from '../../core/contracts.js';
+import { blockOptions } from '../../core/config/method-options.js';
 import { checkBudget, matrixShape } from '../../core/linalg/index.js';
-import { checkNumber, readNumber } from '../../core/optim/index.js';
 import type { Tensor } from '../../core/tensor.js';
 import { maskRng, sampleSortedDistinct } from './sample.js';
 
+export const RANDOM_OPTIONS: OptionsFragment = Object.freeze({
+  interval: {
+    type: 'integer',
+    minimum: 0,
+    default: 200,
+    description: 'Optimizer steps between mask refreshes (after steps I, 2I, ...); 0 never refreshes.',
+  },
+  seed: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 0xffffffff,
+    description: "When set, each mask is drawn from a stream derived from (seed, parameter, step) instead of the run's RNG.",
+  },
+});
+
+export interface RandomOptions {
+  interval: number;
+  seed?: number;
+}
+
 export class RandomStrategy implements MaskStrategy {
   readonly name = 'random';
+  readonly refreshInterval: number;
+  readonly seed?: number;
 
-  /**
-   * @param refreshInterval optimizer steps between refreshes; 0 never refreshes. Default 200.
-   * @param seed when set, each mask is drawn from a stream derived from (seed, parameter, step);
-   *   otherwise from the run's context.rng, in the order select is called.
-   */
-  constructor(
-    readonly refreshInterval = 200,
-    readonly seed?: number,
-  ) {
-    checkNumber('interval', refreshInterval, { integer: true, min: 0 });
-    if (seed !== undefined) checkNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
-  }
-
-  static fromOptions(options: MethodOptions): RandomStrategy {
-    const seed = options.seed === undefined ? undefined : checkNumber('seed', options.seed, { integer: true, min: 0, max: 0xffffffff });
-    return new RandomStrategy(readNumber(options, 'interval', 200, { integer: true, min: 0 }), seed);
+  constructor(options: Partial<RandomOptions> = {}) {
+    const o = blockOptions<RandomOptions>('random', RANDOM_OPTIONS, options);
+    this.refreshInterval = o.interval;
+    if (o.seed !== undefined) this.seed = o.seed;
   }
 
   async select(weight: Tensor<'float32'>, budget: number, context: MaskContext): Promise<Int32Array> {

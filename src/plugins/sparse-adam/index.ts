@@ -1,9 +1,9 @@
 import type { Registry } from '../../core/registry.js';
-import { SparseAdamW } from './optimizer.js';
+import { SPARSE_ADAM_OPTIONS, SparseAdamW } from './optimizer.js';
 
-export { SparseAdamW, SPARSE_ADAM_DEFAULTS } from './optimizer.js';
+export { SparseAdamW, SPARSE_ADAM_DEFAULTS, SPARSE_ADAM_OPTIONS } from './optimizer.js';
 
 /** Registers the optimizer 'sparse-adam' (options: betas, eps, weightDecay). */
 export function register(registry: Registry): void {
-  registry.registerOptimizer('sparse-adam', (options) => SparseAdamW.fromOptions(options));
+  registry.registerOptimizer('sparse-adam', (options) => SparseAdamW.fromOptions(options), SPARSE_ADAM_OPTIONS);
 }

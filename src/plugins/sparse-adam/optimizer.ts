@@ -10,9 +10,12 @@
  * what makes it differ from PyTorch's AdamW (the adamw plugin) beyond the decay order.
  */
 import type { MethodOptions } from '../../core/contracts.js';
-import { type AdamHyper, MomentOptimizer, readAdamHyper } from '../../core/optim/index.js';
+import { blockOptions } from '../../core/config/method-options.js';
+import { type AdamHyper, MomentOptimizer, adamHyper, adamOptions } from '../../core/optim/index.js';
 
 export const SPARSE_ADAM_DEFAULTS: AdamHyper = { beta1: 0.9, beta2: 0.95, eps: 1e-6, weightDecay: 0 };
+
+export const SPARSE_ADAM_OPTIONS = adamOptions(SPARSE_ADAM_DEFAULTS, 'Decoupled weight decay on the masked entries only (the reference: 0).');
 
 export class SparseAdamW extends MomentOptimizer {
   readonly name = 'sparse-adam';
@@ -21,9 +24,9 @@ export class SparseAdamW extends MomentOptimizer {
     super({ ...SPARSE_ADAM_DEFAULTS, ...hyper });
   }
 
-  /** Reads `betas`, `eps` and `weightDecay` from method options. */
+  /** From complete method options (betas, eps, weightDecay: see OPTIONS). */
   static fromOptions(options: MethodOptions): SparseAdamW {
-    return new SparseAdamW(readAdamHyper(options, SPARSE_ADAM_DEFAULTS));
+    return new SparseAdamW(adamHyper(blockOptions('sparse-adam', SPARSE_ADAM_OPTIONS, options)));
   }
 
   protected update(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: number, lr: number): void {

@@ -4,7 +4,9 @@ import { grad } from '../../../src/core/autodiff/grad.js';
 import { Graph } from '../../../src/core/graph/graph.js';
 import * as op from '../../../src/core/graph/ops.js';
 import { buildLlamaTrainingGraph } from '../../../src/core/model/llama.js';
-import type { ParamSource } from '../../../src/core/model/params.js';
+import { type ParamSource, frozen } from '../../../src/core/model/params.js';
+import { denseSource } from '../../../src/plugins/dense/index.js';
+import { sparseSource } from '../../../src/plugins/sparse/index.js';
 import { Rng } from '../../../src/core/rng.js';
 import { type Tensor, tensor } from '../../../src/core/tensor.js';
 import { ids, int64, llamaConfig, randomWeights } from '../../core/model/helpers.js';
@@ -55,7 +57,7 @@ describe('sparse parametrization fed in place (what the trainer does on CPU)', (
     const sc = buildLlamaTrainingGraph(config, {
       batch: B,
       seqLen: S,
-      weights: (name): ParamSource => (name === target ? { kind: 'sparse', w, indices } : { kind: 'frozen', w: weights.get(name)! }),
+      weights: (name): ParamSource => (name === target ? sparseSource(w, indices) : frozen(weights.get(name)!)),
     });
     const [gv] = grad(sc.graph, sc.loss, [...sc.trainable.values()]);
     const exeS = await backend.compile(sc.graph, [sc.loss, gv!]);
@@ -67,7 +69,7 @@ describe('sparse parametrization fed in place (what the trainer does on CPU)', (
     const ip = buildLlamaTrainingGraph(config, {
       batch: B,
       seqLen: S,
-      weights: (name): ParamSource => (name === target ? { kind: 'dense', input: name } : { kind: 'frozen', w: weights.get(name)! }),
+      weights: (name): ParamSource => (name === target ? denseSource() : frozen(weights.get(name)!)),
     });
     const [dw] = grad(ip.graph, ip.loss, [ip.trainable.get(target)!]);
     const idx = ip.graph.input('idx', 'int64', [k]);

@@ -23,7 +23,7 @@ describe('the bundled fixture model', () => {
     assert.ok(statSync(join(MODEL, 'model.safetensors')).size <= 20 * 1024 * 1024);
   });
 
-  it('recalls at least 90% of a 100-fact sample of the source set, as its pretrain.json says of all 800', async () => {
+  it('recalls at least 90% of a 100-fact sample of the source set', async () => {
     const tokenizer = await loadTokenizer(MODEL);
     const probe = loadSftRecords(join(MODEL, '../data/source_eval.jsonl')).records.filter((_, i) => i % 8 === 4);
     assert.equal(probe.length, 100);
@@ -34,7 +34,5 @@ describe('the bundled fixture model', () => {
       isCorrect: (g, r) => shortAnswerMatches(g, r.answer ?? ''),
     });
     assert.ok(score.accuracy >= 0.9, `recall ${score.accuracy}; first misses: ${score.generations.filter((g, i) => !shortAnswerMatches(g, probe[i]!.answer ?? '')).slice(0, 3).join(' | ')}`);
-    const recorded = JSON.parse(readFileSync(join(MODEL, 'pretrain.json'), 'utf8')) as { figures: { sourceFactRecall: number } };
-    assert.ok(recorded.figures.sourceFactRecall >= 0.9);
   });
 });

@@ -4,7 +4,7 @@ import type { TokenizedExample } from '../../../src/core/data/tokenize.js';
 import type { Tokenizer } from '../../../src/core/data/tokenizer.js';
 import { evaluateGeneration, evaluateLoss } from '../../../src/core/eval/evaluate.js';
 import { initWeights } from '../../../src/core/model/init.js';
-import { referenceForward, referenceLoss } from '../../../src/core/model/reference.js';
+import { referenceForward, referenceLoss } from '../../helpers/reference-model.js';
 import { Rng } from '../../../src/core/rng.js';
 import { TINY_CONFIG } from '../../helpers/tiny-model.js';
 

@@ -3,9 +3,9 @@ import { OnnxRuntimeBackend } from '../../../src/adapters/backends/onnxruntime/b
 import { Graph } from '../../../src/core/graph/graph.js';
 import type { ModelConfig } from '../../../src/core/model/config.js';
 import { buildLlama, buildLlamaTrainingGraph } from '../../../src/core/model/llama.js';
-import { mergeLora } from '../../../src/core/model/lora.js';
-import { loraNames, planWeights } from '../../../src/core/model/params.js';
-import { referenceForward, referenceLoss } from '../../../src/core/model/reference.js';
+import { loraNames, mergeLora } from '../../../src/plugins/lora/index.js';
+import { planWeights } from '../../helpers/plan-weights.js';
+import { referenceForward, referenceLoss } from '../../helpers/reference-model.js';
 import { Rng } from '../../../src/core/rng.js';
 import { type Tensor, tensor } from '../../../src/core/tensor.js';
 import { ids, int64, llamaConfig, maxAbsDiff, qwen2Config, randomWeights } from './helpers.js';
@@ -202,8 +202,8 @@ describe('llama graph forward vs float64 reference', () => {
       const rng = new Rng(32);
       const feeds: Record<string, Tensor> = { input_ids: int64(x), attention_mask: int64(mask) };
       for (const [name, v] of m.trainable) feeds[name] = tensor('float32', v.shape, Float32Array.from({ length: v.shape[0]! * v.shape[1]! }, () => 0.3 * rng.normal()));
-      assert.equal(m.dropoutScales.size, dropout > 0 ? 5 : 0);
-      for (const [name, v] of m.dropoutScales) {
+      assert.equal(m.fed.size, dropout > 0 ? 5 : 0);
+      for (const [name, v] of m.fed) {
         const [rows, cols] = v.shape as [number, number];
         feeds[name] = tensor('float32', v.shape, Float32Array.from({ length: rows * cols }, (_, i) => factor(Math.floor(i / cols))));
       }

@@ -3,7 +3,7 @@ import { OnnxRuntimeBackend } from '../../../src/adapters/backends/onnxruntime/b
 import { grad } from '../../../src/core/autodiff/grad.js';
 import type { ModelConfig } from '../../../src/core/model/config.js';
 import { buildLlamaTrainingGraph } from '../../../src/core/model/llama.js';
-import { planWeights } from '../../../src/core/model/params.js';
+import { planWeights } from '../../helpers/plan-weights.js';
 import { Rng } from '../../../src/core/rng.js';
 import type { Tensor } from '../../../src/core/tensor.js';
 import { int64, llamaConfig, randomWeights } from './helpers.js';
@@ -57,8 +57,8 @@ async function check(config: ModelConfig, plan: Parameters<typeof planWeights>[1
   for (const [name, binding] of tg.params) {
     for (const [input, v] of binding.inputs) {
       let data: Float64Array;
-      if (binding.kind === 'dense') data = Float64Array.from(weights.get(name)!.data);
-      else if (binding.kind === 'sparse') {
+      if (binding.source.label === 'dense') data = Float64Array.from(weights.get(name)!.data);
+      else if (binding.source.label === 'sparse') {
         const w = weights.get(name)!.data;
         data = Float64Array.from(plan!.sparse!.get(name)!, (i) => w[i]!);
       } else data = Float64Array.from({ length: v.shape.reduce((a, b) => a * b, 1) }, () => 0.3 * rng.normal());
@@ -66,7 +66,7 @@ async function check(config: ModelConfig, plan: Parameters<typeof planWeights>[1
     }
   }
   // LoRA dropout factors: a fixed draw of 0 or 1/(1−p), as the trainer feeds in training.
-  for (const v of tg.dropoutScales.values()) {
+  for (const v of tg.fed.values()) {
     const p = plan!.lora!.dropout!;
     feeds[v.name] = { dtype: 'float64', shape: v.shape, data: Float64Array.from({ length: v.shape.reduce((a, b) => a * b, 1) }, () => (rng.next() < p ? 0 : 1 / (1 - p))) };
   }
@@ -162,7 +162,7 @@ describe('llama training graph in float32', () => {
       for (const [name, binding] of tg.params) {
         for (const [input, v] of binding.inputs) {
           const w = weights.get(name)!.data;
-          const vals = binding.kind === 'sparse' ? Array.from(plan.sparse.get(name)!, (i) => w[i]!) : Array.from(w);
+          const vals = binding.source.label === 'sparse' ? Array.from(plan.sparse.get(name)!, (i) => w[i]!) : Array.from(w);
           feeds[input] = dtype === 'float32' ? { dtype, shape: v.shape, data: Float32Array.from(vals) } : { dtype, shape: v.shape, data: Float64Array.from(vals) };
         }
       }

@@ -3,7 +3,7 @@ import { OnnxRuntimeBackend } from '../../../src/adapters/backends/onnxruntime/b
 import { parameterShapes } from '../../../src/core/model/config.js';
 import { initWeights } from '../../../src/core/model/init.js';
 import { buildLlamaStepGraph } from '../../../src/core/model/llama.js';
-import { referenceForward } from '../../../src/core/model/reference.js';
+import { referenceForward } from '../../helpers/reference-model.js';
 import { Rng } from '../../../src/core/rng.js';
 import { type Tensor, tensor } from '../../../src/core/tensor.js';
 import { int64, llamaConfig, maxAbsDiff, qwen2Config, randomWeights } from './helpers.js';

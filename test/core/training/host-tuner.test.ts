@@ -104,7 +104,35 @@ describe('HostSparseTuner: LIFT for a host training framework', () => {
     assert.deepEqual(flags, [false, false, true, false, false, true]);
   });
 
-  it('refuses a dense method', () => {
-    assert.throws(() => new HostSparseTuner(defaultRegistry(), { method: 'full' }), /a host tuner takes a sparse method/);
+  it('drives a dense method too: full fine-tuning moves every entry and lowers the loss', async () => {
+    const host = problem(3);
+    const w0 = Float32Array.from(host.w.data);
+    const tuner = new HostSparseTuner(defaultRegistry(), { method: 'full', options: { lr: 0.05, weightDecay: 0 } });
+    await tuner.init(host);
+    assert.equal(tuner.trainableParams(), 16 * 24);
+    assert.equal(tuner.masks().size, 0);
+    const first = host.backward();
+    for (let s = 0; s < 30; s++) {
+      await tuner.step(host, 0.05);
+      host.backward();
+    }
+    assert.ok(host.backward() < 0.5 * first);
+    assert.equal(host.w.data.filter((v, i) => v !== w0[i]).length, 16 * 24);
+  });
+
+  it('refuses LoRA at init, naming its parametrization: its gradients need the training graph', async () => {
+    const tuner = new HostSparseTuner(defaultRegistry(), { method: 'lora', options: { rank: 2 } });
+    await assert.rejects(tuner.init(problem(4)), /parametrization 'lora' needs a training graph/);
+  });
+
+  it("validates its options with the method's schema, as a run's are, listing every violation with its path", () => {
+    assert.throws(
+      () => new HostSparseTuner(defaultRegistry(), { method: 'lift', options: { filterRank: 0, rnak: 3 } }),
+      (e: unknown) => {
+        const paths = (e as { violations?: { path: string }[] }).violations?.map((v) => v.path).sort();
+        assert.deepEqual(paths, ['/options/filterRank', '/options/rnak']);
+        return true;
+      },
+    );
   });
 });

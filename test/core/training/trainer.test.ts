@@ -397,6 +397,8 @@ describe('Trainer: the built-in ONNX Runtime host', function () {
       /** The ONNX Runtime backend, counting the executables compiled and not yet disposed. */
       class CountingBackend implements Backend {
         readonly name = 'counting';
+        // The device layout: masks are baked into the graph, so a refresh must rebuild the session.
+        readonly capabilities = { inputsInPlace: false };
         compiled = 0;
         live = 0;
         private readonly inner = new OnnxRuntimeBackend();

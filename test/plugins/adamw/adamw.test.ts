@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { Registry } from '../../../src/core/registry.js';
-import { AdamW, register } from '../../../src/plugins/adamw/index.js';
+import { ConfigError } from '../../../src/core/errors.js';
+import { ADAMW_OPTIONS, AdamW, register } from '../../../src/plugins/adamw/index.js';
+import { registerBuiltins } from '../../../src/plugins/index.js';
 
 const close = (got: number, want: number, tol = 3e-7, what = '') =>
   assert.ok(Math.abs(got - want) <= tol, `${what} got ${got}, want ${want} (diff ${got - want})`);
@@ -67,11 +69,31 @@ describe('adamw (PyTorch AdamW form)', () => {
     assert.throws(() => opt.remap('w', all, all), /3 old indices but its state has 2/);
   });
 
-  it('is registered as adamw with PyTorch defaults', () => {
+  it('is registered as adamw with PyTorch defaults, built from the options it declares', () => {
     const reg = new Registry();
     register(reg);
-    assert.deepEqual((reg.optimizer('adamw') as AdamW).hyperparameters, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 });
-    assert.equal((reg.optimizer('adamw', { weightDecay: 0 }) as AdamW).hyperparameters.weightDecay, 0);
-    assert.throws(() => reg.optimizer('adamw', { weightDecay: -0.1 }), /'weightDecay'/);
+    assert.deepEqual(reg.optimizerNames(), ['adamw']);
+    // the fragment documents PyTorch's defaults (and the reference's betas)
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(ADAMW_OPTIONS).map(([k, v]) => [k, v.default])),
+      { betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.01 },
+    );
+    const opt = reg.optimizer('adamw', { betas: [0.8, 0.99], eps: 1e-7, weightDecay: 0.2, lr: 3, rank: 4 });
+    assert.ok(opt instanceof AdamW);
+    assert.deepEqual(opt.hyperparameters, { beta1: 0.8, beta2: 0.99, eps: 1e-7, weightDecay: 0.2 });
+  });
+
+  it('takes its hyperparameters from the resolved method options', () => {
+    const reg = registerBuiltins(new Registry());
+    assert.deepEqual((reg.resolve('full', {}).optimizer as AdamW).hyperparameters, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 });
+    assert.equal((reg.resolve('full', { weightDecay: 0 }).optimizer as AdamW).hyperparameters.weightDecay, 0);
+    assert.deepEqual((reg.resolve('lora', { betas: [0.5, 0.6], eps: 1e-3 }).optimizer as AdamW).hyperparameters, { beta1: 0.5, beta2: 0.6, eps: 1e-3, weightDecay: 0 });
+    for (const [options, path] of [
+      [{ weightDecay: -0.1 }, '/method/options/weightDecay'],
+      [{ eps: 0 }, '/method/options/eps'],
+      [{ betas: [0.9, 1] }, '/method/options/betas/1'],
+    ] as const) {
+      assert.throws(() => reg.resolve('full', options), (e: unknown) => e instanceof ConfigError && e.violations.map((v) => v.path).join() === path, JSON.stringify(options));
+    }
   });
 });

@@ -1,9 +1,11 @@
 import { strict as assert } from 'node:assert';
 import type { DenseOps, MaskContext } from '../../../src/core/contracts.js';
 import { hostDenseOps } from '../../../src/core/linalg/host-ops.js';
+import { InvalidArgumentError } from '../../../src/core/errors.js';
 import { Registry } from '../../../src/core/registry.js';
 import { Rng } from '../../../src/core/rng.js';
 import { tensor } from '../../../src/core/tensor.js';
+import { registerBuiltins } from '../../../src/plugins/index.js';
 import { LiftStrategy, register } from '../../../src/plugins/lift/index.js';
 import { orthonormalColumns, overlap, reconstruct, topKReference } from '../../core/linalg/helpers.js';
 
@@ -81,31 +83,71 @@ describe('lift strategy', () => {
     assert.deepEqual(got, topKReference(w.map(Math.abs), 100)); // W_r = W: the magnitude mask
   });
 
-  it('reads and validates its options, and rejects a bad weight or budget', async () => {
-    const reg = new Registry();
-    register(reg);
-    const st = reg.strategy('lift', { filterRank: 32, interval: 50, lr: 1 }) as LiftStrategy;
+  it('takes its options object with the documented defaults, refusing bad ones by name', async () => {
+    const st = new LiftStrategy({ filterRank: 32, interval: 50 });
     assert.equal(st.refreshInterval, 50);
-    assert.equal(st.options.filterRank, 32);
-    assert.equal((reg.strategy('lift') as LiftStrategy).refreshInterval, 200);
-    assert.equal((reg.strategy('lift') as LiftStrategy).options.filterRank, 128);
-    for (const [opts, field] of [[{ filterRank: 0 }, 'filterRank'], [{ interval: -1 }, 'interval'], [{ oversampling: 4 }, 'oversampling'], [{ powerIterations: 1 }, 'powerIterations'], [{ filterRank: '8' }, 'filterRank']] as const) {
-      assert.throws(() => reg.strategy('lift', opts), new RegExp(`'${field}'`));
+    assert.deepEqual(st.options, { filterRank: 32, interval: 50, oversampling: 10, powerIterations: 2, exactThreshold: 128 });
+    // DESIGN: r' 128, refresh every 200 steps, randomized SVD with oversampling ≥ 10 and ≥ 2 power iterations
+    assert.deepEqual(new LiftStrategy().options, { filterRank: 128, interval: 200, oversampling: 10, powerIterations: 2, exactThreshold: 128 });
+    assert.equal(new LiftStrategy({ interval: 0 }).refreshInterval, 0, '0 never refreshes');
+    for (const [opts, field] of [
+      [{ filterRank: 0 }, 'filterRank'],
+      [{ interval: -1 }, 'interval'],
+      [{ oversampling: 9 }, 'oversampling'],
+      [{ powerIterations: 1 }, 'powerIterations'],
+      [{ exactThreshold: -1 }, 'exactThreshold'],
+      [{ filterRank: '8' }, 'filterRank'],
+      [{ filterRank: 8.5 }, 'filterRank'],
+    ] as const) {
+      assert.throws(() => new LiftStrategy(opts as never), (e: unknown) => e instanceof InvalidArgumentError && e.message.includes(`'${field}'`), JSON.stringify(opts));
     }
+    assert.equal(new LiftStrategy({ oversampling: 10, powerIterations: 2, filterRank: 1 }).options.filterRank, 1);
     await assert.rejects(st.select(tensor('float32', [4, 4]), 17, ctx()), /budget for model\.layers\.0\.mlp\.up_proj\.weight/);
     await assert.rejects(st.select(tensor('float32', [16]), 1, ctx()), /float32 matrix \[m, n\]/);
+  });
+
+  it('is built by the registry from the method options, with only its own keys', () => {
+    const reg = new Registry();
+    register(reg);
+    const st = reg.strategy('lift', { filterRank: 32, interval: 50, lr: 1, rank: 4, betas: [0.9, 0.95] }) as LiftStrategy;
+    assert.ok(st instanceof LiftStrategy);
+    assert.deepEqual(st.options, { filterRank: 32, interval: 50, oversampling: 10, powerIterations: 2, exactThreshold: 128 });
+    assert.throws(() => reg.strategy('lift', { filterRank: 0 }), /'filterRank'/);
   });
 
   it('registers the lift method: sparse + lift + sparse-adam with the paper defaults', () => {
     const reg = new Registry();
     register(reg);
-    assert.deepEqual({ ...reg.method('lift') }, {
-      name: 'lift',
-      parametrization: 'sparse',
-      strategy: 'lift',
-      optimizer: 'sparse-adam',
-      defaults: { lr: 2e-4, rank: 128, filterRank: 128, interval: 200 },
-      options: ['rank', 'density', 'filterRank', 'interval', 'oversampling', 'powerIterations', 'exactThreshold'],
+    const { description, ...rest } = reg.method('lift');
+    assert.deepEqual(rest, { name: 'lift', parametrization: 'sparse', strategy: 'lift', optimizer: 'sparse-adam', defaults: { lr: 2e-4 } });
+    assert.equal(typeof description, 'string');
+    assert.deepEqual(reg.strategyNames(), ['lift']);
+
+    const all = registerBuiltins(new Registry());
+    const r = all.resolve('lift', { filterRank: 8, interval: 7, rank: 2 });
+    assert.ok(r.strategy instanceof LiftStrategy);
+    assert.equal(r.strategy.refreshInterval, 7);
+    assert.equal(r.strategy.options.filterRank, 8);
+    assert.equal(r.options.lr, 2e-4);
+    assert.equal(r.optimizer.name, 'sparse-adam');
+  });
+
+  it('the resolved method trains the top-k |W_r| entries, k = (m+n)·rank', async () => {
+    const [m, n, r] = [48, 80, 4];
+    const s = Array.from({ length: 48 }, (_, i) => 10 * 0.85 ** i);
+    const { u, v, a } = known(1, m, n, s);
+    const k = (m + n) * 2;
+    const want = referenceMask(u, s, v, m, n, r, k);
+    assert.ok(want.gap > 1e-5 * want.scale);
+    const resolved = registerBuiltins(new Registry()).resolve('lift', { filterRank: r, rank: 2 });
+    const weight = Float32Array.from(a);
+    const target = await resolved.parametrization.create({ name: 'w', rows: m, cols: n, weight }, resolved.options, {
+      strategy: resolved.strategy!,
+      maskRng: new Rng(0),
+      initRng: new Rng(0),
     });
+    assert.deepEqual(target.mask!(), want.mask);
+    // the values it trains are W at the mask
+    assert.deepEqual(target.vectors().get('w.values'), Float32Array.from(want.mask, (i) => weight[i]!));
   });
 });

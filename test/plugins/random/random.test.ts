@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
 import type { MaskContext } from '../../../src/core/contracts.js';
+import { InvalidArgumentError } from '../../../src/core/errors.js';
 import { Registry } from '../../../src/core/registry.js';
 import { Rng } from '../../../src/core/rng.js';
 import { tensor } from '../../../src/core/tensor.js';
+import { registerBuiltins } from '../../../src/plugins/index.js';
 import { RandomStrategy, register, sampleSortedDistinct } from '../../../src/plugins/random/index.js';
 
 const W = tensor('float32', [64, 96]);
@@ -55,29 +57,49 @@ describe('random strategy', () => {
   });
 
   it('with a seed option, a mask depends only on (seed, parameter, step)', async () => {
-    const st = new RandomStrategy(200, 42);
+    const st = new RandomStrategy({ interval: 200, seed: 42 });
     const a = await st.select(W, 300, ctx(1, 'q'));
     assert.deepEqual(await st.select(W, 300, ctx(999, 'q')), a); // the context rng is not used
     assert.notDeepEqual(await st.select(W, 300, ctx(1, 'k')), a);
     assert.notDeepEqual(await st.select(W, 300, ctx(1, 'q', 200)), a);
-    assert.notDeepEqual(await new RandomStrategy(200, 43).select(W, 300, ctx(1, 'q')), a);
+    assert.notDeepEqual(await new RandomStrategy({ interval: 200, seed: 43 }).select(W, 300, ctx(1, 'q')), a);
   });
 
-  it('reads interval and seed, and registers random = sparse + random + sparse-adam', () => {
+  it('takes interval and seed from an options object, refusing bad ones', async () => {
+    const st = new RandomStrategy({ interval: 10, seed: 7 });
+    assert.deepEqual([st.refreshInterval, st.seed], [10, 7]);
+    const plain = new RandomStrategy();
+    assert.deepEqual([plain.refreshInterval, plain.seed], [200, undefined]);
+    // without a seed it draws from the context's rng
+    assert.notDeepEqual(await plain.select(W, 300, ctx(1, 'q')), await plain.select(W, 300, ctx(2, 'q')));
+    assert.equal(new RandomStrategy({ seed: 0xffffffff }).seed, 0xffffffff);
+    for (const [opts, field] of [
+      [{ seed: -1 }, 'seed'],
+      [{ seed: 2 ** 32 }, 'seed'],
+      [{ seed: 1.5 }, 'seed'],
+      [{ interval: 0.5 }, 'interval'],
+      [{ interval: -1 }, 'interval'],
+    ] as const) {
+      assert.throws(() => new RandomStrategy(opts), (e: unknown) => e instanceof InvalidArgumentError && e.message.includes(`'${field}'`), JSON.stringify(opts));
+    }
+  });
+
+  it('registers random = sparse + random + sparse-adam, handing the seed to the strategy', async () => {
     const reg = new Registry();
     register(reg);
-    const st = reg.strategy('random', { interval: 10, seed: 7 }) as RandomStrategy;
-    assert.equal(st.refreshInterval, 10);
-    assert.equal(st.seed, 7);
+    const st = reg.strategy('random', { interval: 10, seed: 7, lr: 1, rank: 4 }) as RandomStrategy;
+    assert.deepEqual([st.refreshInterval, st.seed], [10, 7]);
     assert.throws(() => reg.strategy('random', { seed: -1 }), /'seed'/);
     assert.throws(() => reg.strategy('random', { interval: 0.5 }), /'interval'/);
-    assert.deepEqual({ ...reg.method('random') }, {
-      name: 'random',
-      parametrization: 'sparse',
-      strategy: 'random',
-      optimizer: 'sparse-adam',
-      defaults: { lr: 2e-4, rank: 128, interval: 200 },
-      options: ['rank', 'density', 'interval', 'seed'],
-    });
+    const { description, ...rest } = reg.method('random');
+    assert.deepEqual(rest, { name: 'random', parametrization: 'sparse', strategy: 'random', optimizer: 'sparse-adam', defaults: { lr: 2e-4 } });
+    assert.equal(typeof description, 'string');
+
+    // through resolve: a seeded method draws the same mask as a strategy built with that seed
+    const r = registerBuiltins(new Registry()).resolve('random', { seed: 42, interval: 10 });
+    assert.ok(r.strategy instanceof RandomStrategy);
+    assert.deepEqual([r.strategy.refreshInterval, r.strategy.seed], [10, 42]);
+    assert.deepEqual(await r.strategy.select(W, 300, ctx(5, 'q')), await new RandomStrategy({ seed: 42 }).select(W, 300, ctx(6, 'q')));
+    assert.equal((registerBuiltins(new Registry()).resolve('random', {}).strategy as RandomStrategy).seed, undefined);
   });
 });

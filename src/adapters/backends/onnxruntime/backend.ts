@@ -12,7 +12,7 @@
  * graph as an initializer must not be modified while a session compiled from that graph lives.
  */
 import * as ort from 'onnxruntime-node';
-import type { Backend, CompileOptions, Executable } from '../../../core/contracts.js';
+import type { Backend, BackendCapabilities, CompileOptions, Executable } from '../../../core/contracts.js';
 import { BackendError, FeedError } from '../../../core/errors.js';
 import type { Graph, Value } from '../../../core/graph/graph.js';
 import { serializeModel } from '../../../core/graph/onnx.js';
@@ -100,16 +100,25 @@ export interface OrtBackendOptions extends CompileOptions {
    * Default true on CUDA.
    */
   memPattern?: boolean;
+  /**
+   * Declare inputs as read in place (default: on the CPU provider, which reads host tensors
+   * without copying; off on CUDA, where a fed tensor is uploaded at every run). Trainers pick
+   * their graph layout from it; forcing it off on CPU runs the device layout on CPU (tests).
+   */
+  inputsInPlace?: boolean;
   /** Whether idle intra-op worker threads spin (session config session.intra_op.allow_spinning). Default: the runtime's (on). */
   allowSpinning?: boolean;
 }
 
 export class OnnxRuntimeBackend implements Backend {
   readonly name: string;
+  readonly capabilities: BackendCapabilities;
   private readonly cache = new WeakMap<Graph, Map<string, Promise<Executable>>>();
 
   constructor(private readonly defaults: OrtBackendOptions = {}) {
-    this.name = `onnxruntime-${defaults.executionProvider ?? 'cpu'}`;
+    const provider = defaults.executionProvider ?? 'cpu';
+    this.name = `onnxruntime-${provider}`;
+    this.capabilities = Object.freeze({ inputsInPlace: defaults.inputsInPlace ?? provider === 'cpu' });
   }
 
   async init(): Promise<void> {
