@@ -1,13 +1,14 @@
 /**
  * Mask refresh: LIFT masks for every target matrix of the SmolLM2-135M-shaped model (filter
- * rank 128, randomized SVD, rank-16 budget), computed as the trainer computes them (LiftStrategy
- * on BackendDenseOps), and the overlap of the randomized masks with exact-SVD masks on four
- * sampled matrices.
+ * rank 128, LIFT's default path: exact W_r for the 192-wide k/v projections, randomized SVD with
+ * oversampling 32 and 4 power iterations for the rest; rank-16 budget), computed as the trainer
+ * computes them (LiftStrategy on BackendDenseOps), and the overlap of the default path's masks
+ * with exact masks (exactLowRank on every matrix) on four sampled matrices (docs/fidelity.md).
  *
  * The overlap is measured on two kinds of weights of the same shapes:
  * - the random-initialized model (Normal(0, 0.02), what the training benchmark trains): its
  *   spectrum is the flat Marchenko–Pastur bulk, where the best rank-128 approximation is barely
- *   determined and no sketch of rank 128 + 10 with 2 power iterations can find it;
+ *   determined and no affordable sketch finds it;
  * - matrices with a pretrained-like decaying spectrum: W = X·diag(s)·Yᵀ with Gaussian X, Y and
  *   s_i = i^(−α), the regime LIFT is made for (principal weights of pretrained models).
  */
@@ -18,7 +19,7 @@ import { sharedCount } from '../src/core/linalg/topk.js';
 import { TARGET_MODULES, type TargetModule, linearShape, linearWeightName } from '../src/core/model/config.js';
 import { Rng } from '../src/core/rng.js';
 import { tensor } from '../src/core/tensor.js';
-import { LiftStrategy } from '../src/plugins/lift/strategy.js';
+import { LiftStrategy, type LiftOptions } from '../src/plugins/lift/strategy.js';
 import { SMOL_135M, fastInitTargets } from './models.js';
 
 export interface MaskRefreshSpec {
@@ -37,6 +38,11 @@ export interface MaskRefreshSpec {
   threads?: number;
   /** Backend options (e.g. { allowSpinning: false }). */
   backend?: OrtBackendOptions;
+  /**
+   * LIFT's SVD options instead of its defaults, e.g. the path before docs/fidelity.md:
+   * { oversampling: 10, powerIterations: 2, exactThreshold: 128 }.
+   */
+  options?: Partial<Pick<LiftOptions, 'oversampling' | 'powerIterations' | 'exactThreshold'>>;
 }
 
 export interface OverlapRow {
@@ -97,7 +103,7 @@ export async function measureMaskRefresh(spec: MaskRefreshSpec): Promise<MaskRef
   const layers = Math.min(spec.layers ?? config.numHiddenLayers, config.numHiddenLayers);
   const weights = fastInitTargets(config, 1, layers);
   const ops = new BackendDenseOps(new OnnxRuntimeBackend({ ...spec.backend, ...(spec.threads ? { intraOpThreads: spec.threads } : {}) }));
-  const randomized = new LiftStrategy({ filterRank });
+  const defaultPath = new LiftStrategy({ filterRank, ...spec.options });
   const exact = new LiftStrategy({ filterRank, exactThreshold: 1 << 30 });
   const rng = new Rng(11);
   const budgetOf = (m: number, n: number) => maskBudget(m, n, { rank: budgetRank });
@@ -111,7 +117,7 @@ export async function measureMaskRefresh(spec: MaskRefreshSpec): Promise<MaskRef
         const name = linearWeightName(l, mod);
         const [m, n] = linearShape(config, mod);
         const t = now();
-        masks.set(name, await randomized.select(tensor('float32', [m, n], weights.get(name)!), budgetOf(m, n), { name, rng, step: 0, ops }));
+        masks.set(name, await defaultPath.select(tensor('float32', [m, n], weights.get(name)!), budgetOf(m, n), { name, rng, step: 0, ops }));
         if (perModule) perModule[mod] = (perModule[mod] ?? 0) + now() - t;
       }
     }
@@ -130,7 +136,7 @@ export async function measureMaskRefresh(spec: MaskRefreshSpec): Promise<MaskRef
       const [m, n] = linearShape(config, mod);
       const w = tensor('float32', [m, n], await source(layer, mod, m, n));
       const k = budgetOf(m, n);
-      const got = useMasks?.get(name) ?? (await randomized.select(w, k, { name, rng, step: 0, ops }));
+      const got = useMasks?.get(name) ?? (await defaultPath.select(w, k, { name, rng, step: 0, ops }));
       const t = now();
       const want = await exact.select(w, k, { name, rng, step: 0, ops });
       rows.push({ name, shape: [m, n], budget: k, overlap: overlapOf(got, want), exactSeconds: now() - t });

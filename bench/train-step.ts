@@ -12,13 +12,14 @@ import type { StepRecord, TensorStore, TrainingLogger } from '../src/core/contra
 import { TOKENS } from '../src/core/di.js';
 import { Registry } from '../src/core/registry.js';
 import type { Tensor } from '../src/core/tensor.js';
+import { FileCheckpointStore } from '../src/core/training/checkpoint.js';
 import { Trainer } from '../src/core/training/trainer.js';
 import { registerBuiltins } from '../src/plugins/index.js';
 import { MODELS, fastInitWeights, stepFlops, syntheticExamples } from './models.js';
 import { median } from './util.js';
 
 /** magnitude trains exactly like lift (same sparse graph and optimizer) with a cheap mask: handy while developing. */
-export type BenchMethod = 'full' | 'lora' | 'lift' | 'magnitude';
+export type BenchMethod = 'full' | 'lora' | 'lift' | 'magnitude' | 'random';
 
 export interface TrainingSpec {
   kind?: 'train';
@@ -58,6 +59,8 @@ export interface TrainingMeasurement {
   optimizerStateBytes: number;
   maskBytes: number;
   finalLoss: number;
+  /** The loss of every step, in order (the check:cuda comparison of providers). */
+  losses: number[];
   /** process.resourceUsage().maxRSS at the end, bytes (meaningful in a fresh process). */
   maxRssBytes: number;
   /** Resident bytes after the weights were made, at the loop's start, and after each step. */
@@ -66,7 +69,7 @@ export interface TrainingMeasurement {
 
 /** Method options of the benchmark: rank-16 budget for LIFT (k = (m+n)·16), LoRA r 16, α 32. */
 export function methodOptions(method: BenchMethod): Record<string, unknown> {
-  if (method === 'lift' || method === 'magnitude') return { rank: 16, interval: 0 };
+  if (method === 'lift' || method === 'magnitude' || method === 'random') return { rank: 16, interval: 0 };
   if (method === 'lora') return { rank: 16, alpha: 32 };
   return {};
 }
@@ -75,10 +78,12 @@ class StepClock implements TrainingLogger {
   readonly marks: number[] = [];
   /** Resident memory at each mark, bytes: where the peak builds up. */
   readonly rss: number[] = [];
+  readonly losses: number[] = [];
   start(): void {
     this.mark();
   }
-  step(_r: StepRecord): void {
+  step(r: StepRecord): void {
+    this.losses.push(r.loss);
     this.mark();
   }
   private mark(): void {
@@ -105,6 +110,7 @@ export async function measureTraining(spec: TrainingSpec): Promise<TrainingMeasu
   c.bind(TOKENS.Registry).toConstantValue(registerBuiltins(new Registry()));
   c.bind(TOKENS.Backend).toConstantValue(new OnnxRuntimeBackend({ ...spec.backend, ...(spec.profilePrefix ? { profileFilePrefix: spec.profilePrefix } : {}) }));
   c.bind(TOKENS.TensorStore).toConstantValue(store);
+  c.bind(TOKENS.CheckpointStore).toConstantValue(new FileCheckpointStore(store));
   c.bind(TOKENS.TrainingLogger).toConstantValue(clock);
   c.bind(Trainer).toSelf();
   const trainer = c.get(Trainer);
@@ -147,6 +153,7 @@ export async function measureTraining(spec: TrainingSpec): Promise<TrainingMeasu
     optimizerStateBytes: res.optimizerStateBytes,
     maskBytes: res.maskBytes,
     finalLoss: res.finalLoss,
+    losses: clock.losses,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     rssTrace: { weights: rssWeights, start: clock.rss[0]!, steps: clock.rss.slice(1) },
   };

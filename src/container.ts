@@ -5,10 +5,12 @@
  */
 import { Container } from 'inversify';
 import { OnnxRuntimeBackend } from './adapters/backends/onnxruntime/backend.js';
+import { LazyOnnxRuntimeWebBackend } from './adapters/backends/onnxruntime-web/lazy.js';
 import { SafetensorsStore } from './adapters/huggingface/tensor-store.js';
-import type { Backend, CompileOptions, TensorStore, TrainingLogger } from './core/contracts.js';
+import type { Backend, CheckpointStore, CompileOptions, TensorStore, TrainingLogger } from './core/contracts.js';
 import { TOKENS } from './core/di.js';
 import { Registry } from './core/registry.js';
+import { FileCheckpointStore } from './core/training/checkpoint.js';
 import { Trainer } from './core/training/trainer.js';
 import { registerBuiltins } from './plugins/index.js';
 
@@ -23,11 +25,15 @@ export interface LiftOptions {
   logger?: TrainingLogger;
 }
 
-/** Registers the built-in methods and the ONNX Runtime backends (CPU priority 1, CUDA priority 2). */
+/**
+ * Registers the built-in methods and the ONNX Runtime backends (CPU priority 1, CUDA priority 2,
+ * onnxruntime-web priority 0: WebAssembly, loaded only when asked for, since it is an optional peer).
+ */
 export function defaultRegistry(compile: CompileOptions = {}): Registry {
   const registry = registerBuiltins(new Registry());
   registry.registerBackend('onnxruntime-cpu', new OnnxRuntimeBackend({ ...compile, executionProvider: 'cpu' }), 1);
   registry.registerBackend('onnxruntime-cuda', new OnnxRuntimeBackend({ ...compile, executionProvider: 'cuda' }), 2);
+  registry.registerBackend('onnxruntime-web', new LazyOnnxRuntimeWebBackend({ ...compile, executionProvider: 'cpu' }), 0);
   return registry;
 }
 
@@ -38,7 +44,9 @@ export async function createLift(options: LiftOptions = {}): Promise<Container> 
   const container = new Container();
   container.bind<Registry>(TOKENS.Registry).toConstantValue(registry);
   container.bind<Backend>(TOKENS.Backend).toConstantValue(backend);
-  container.bind<TensorStore>(TOKENS.TensorStore).toConstantValue(options.store ?? new SafetensorsStore());
+  const store = options.store ?? new SafetensorsStore();
+  container.bind<TensorStore>(TOKENS.TensorStore).toConstantValue(store);
+  container.bind<CheckpointStore>(TOKENS.CheckpointStore).toConstantValue(new FileCheckpointStore(store));
   if (options.logger) container.bind<TrainingLogger>(TOKENS.TrainingLogger).toConstantValue(options.logger);
   container.bind(Trainer).toSelf().inSingletonScope();
   container.bind(TOKENS.Trainer).toService(Trainer);

@@ -12,6 +12,15 @@ export { loadModel, loadData, templateFrom, type LoadedModel, type LoadedData } 
 export { loadTokenizer } from './adapters/huggingface/tokenizer.js';
 export { saveModelDir, loadModelDir } from './adapters/huggingface/checkpoint.js';
 export { SafetensorsStore } from './adapters/huggingface/tensor-store.js';
+// Exports: models transformers.js runs, PEFT adapters in and out, sparse deltas and masks.
+export { exportRun, writeExports, trainedSource, runSource, naturalFormats, parseFormats, EXPORT_FORMATS, type ExportFormat, type ExportRecord, type ExportSource } from './api/export.js';
+export { loadModelWith, mergeAdapter, adapterInit } from './api/variants.js';
+export { generateText, type GenerateTextOptions, type GeneratedText } from './api/generate.js';
+export { computeMasks, exportMasks, type MasksOptions } from './api/masks.js';
+export { writeOnnxModel, type OnnxExportOptions } from './adapters/export/onnx.js';
+export { readPeftAdapter, writePeftAdapter, checkAdapterBase, type LoraAdapter } from './adapters/export/peft.js';
+export { readDelta, writeDelta, applyDelta, makeDelta, type SparseDelta } from './adapters/export/delta.js';
+export { readMasks, writeMasks, type MaskSet } from './adapters/export/masks.js';
 
 export * from './core/contracts.js';
 export * from './core/errors.js';
@@ -34,5 +43,10 @@ export { topKByMagnitude } from './core/linalg/topk.js';
 export { selectMask, gatherValues, scatterValues } from './core/training/masks.js';
 export { frozen, type ParamSource, type ParamIO, type WeightSource } from './core/model/params.js';
 export { OnnxRuntimeBackend, type OrtBackendOptions } from './adapters/backends/onnxruntime/backend.js';
+// onnxruntime-web is an optional peer: the root exports only its lazy wrapper (the class behind
+// defaultRegistry's 'onnxruntime-web'), which imports the package on first use; lift-sft/web has the rest.
+export { LazyOnnxRuntimeWebBackend } from './adapters/backends/onnxruntime-web/lazy.js';
+export type { WebBackendOptions } from './adapters/backends/onnxruntime-web/backend.js';
+export { trainInMemory, greedyAnswer, type InMemoryModel, type TrainInMemoryOptions } from './api/in-memory.js';
 export { registerBuiltins } from './plugins/index.js';
 export { HostTuner, HostSparseTuner, type HostTunerOptions } from './core/training/host-tuner.js';

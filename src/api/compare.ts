@@ -11,7 +11,7 @@ import { validateRunConfig } from '../core/config/validate.js';
 import type { SftRecord } from '../core/data/record.js';
 import { TOKENS } from '../core/di.js';
 import { ConfigError } from '../core/errors.js';
-import { scoreNumeric, shortAnswerMatches } from '../core/eval/answers.js';
+import { answerMatches, shortAnswerMatches } from '../core/eval/answers.js';
 import { evaluateGeneration, evaluateLoss } from '../core/eval/evaluate.js';
 import type { Registry } from '../core/registry.js';
 import type { Tensor } from '../core/tensor.js';
@@ -20,7 +20,9 @@ import { createLift } from '../container.js';
 import { type CompareOptions, SHARED_METHOD_OPTIONS } from './compare-options.js';
 import type { CompareReport, MethodReport, SeedRun } from './compare-report.js';
 import { summarize } from './summarize.js';
-import { type LoadedModel, loadData, loadModel } from './workspace.js';
+import { COMPARE_OUTPUT, checkOutputDir, claimOutputDir } from './output-dir.js';
+import { caveats } from './train.js';
+import { type LoadedModel, loadData, loadModel, requireExamples } from './workspace.js';
 
 /** What a compare runs in, beside its options. */
 export interface CompareContext {
@@ -114,11 +116,17 @@ export async function compare(o: CompareOptions, context: CompareContext = {}): 
   const backend = container.get<Backend>(TOKENS.Backend);
   const say = context.log ?? (() => {});
 
+  checkOutputDir(o.out, COMPARE_OUTPUT, { force: o.force }); // a folder the compare may not take fails before the model loads
   const model = await loadModel(o.model);
   const tok = model.tokenizer;
   const train = loadData(o.train, tok, { maxLength: o.maxLength });
   const test = loadData(o.test, tok, { maxLength: o.maxLength, limit: o.testLimit });
   const source = loadData(o.source, tok, { maxLength: o.maxLength, limit: o.sourceLimit });
+  requireExamples(train, o.train, o.maxLength);
+  if (test.records.length === 0) requireExamples(test, o.test, o.maxLength);
+  if (source.records.length === 0) requireExamples(source, o.source, o.maxLength);
+  for (const n of [...train.notices, ...test.notices, ...source.notices]) say(`note: ${n}`);
+  for (const m of o.methods) for (const c of caveats(registry.resolve(m, options[m]!), model)) say(`note: method ${m}: ${c}`);
   const evalOpts = { maxNewTokens: o.maxNewTokens, batchSize: o.evalBatchSize, compile };
   const sourceScore = async (weights: ReadonlyMap<string, Tensor>) => {
     const acc = await evaluateGeneration(backend, model.config, weights, source.records, tok, {
@@ -130,39 +138,46 @@ export async function compare(o: CompareOptions, context: CompareContext = {}): 
     return { accuracy: acc.accuracy, loss: loss.loss };
   };
 
-  say(`lift compare: ${o.methods.join(', ')} on ${o.model}, ${o.steps} steps, ${o.seeds} seed(s); report in ${o.out}`);
-  say('evaluating the base model on the source set...');
-  const before = await sourceScore(model.weights);
-  say(`  base model: source fact recall ${(before.accuracy * 100).toFixed(1)}%, source loss ${before.loss.toFixed(4)}`);
+  // Everything is valid: the compare claims its folder (new or empty, or an earlier report with
+  // force) and holds its lock until the last method is done.
+  const claim = claimOutputDir(o.out, COMPARE_OUTPUT, { force: o.force });
+  try {
+    say(`lift compare: ${o.methods.join(', ')} on ${o.model}, ${o.steps} steps, ${o.seeds} seed(s); report in ${o.out}`);
+    say('evaluating the base model on the source set...');
+    const before = await sourceScore(model.weights);
+    say(`  base model: source fact recall ${(before.accuracy * 100).toFixed(1)}%, source loss ${before.loss.toFixed(4)}`);
 
-  const seeds = Array.from({ length: o.seeds }, (_, i) => o.seed + i);
-  const report: CompareReport = {
-    schemaVersion: 1,
-    createdAt: new Date().toISOString(),
-    command: context.command ?? ['lift', 'compare'],
-    model: { dir: o.model, modelType: model.config.modelType, parameters: countParameters(model) },
-    data: { train: o.train, test: o.test, source: o.source, testRecords: test.records.length, sourceRecords: source.records.length },
-    settings: { steps: o.steps, seeds, batchSize: o.batchSize, maxLength: o.maxLength, backend: backend.name, executionProvider: o.executionProvider },
-    machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
-    methods: o.methods.map((m) => ({ method: m, options: options[m]!, status: 'pending', runs: [] })),
-  };
-  context.onUpdate?.(report);
-
-  const trainer = container.get(Trainer);
-  const env = { o, model, train: train.tokenized.examples, testRecords: test.records, trainer, backend, before, sourceScore, evalOpts, say, logger: context.logger };
-  for (const entry of report.methods) {
-    try {
-      for (const seed of seeds) entry.runs.push(await runOne(entry, seed, env));
-      const { mean, std } = summarize(entry.runs);
-      Object.assign(entry, { status: 'done', mean, std });
-    } catch (e) {
-      entry.status = 'failed';
-      entry.error = (e as Error).message;
-      say(`  ${entry.method} failed: ${entry.error}`);
-    }
+    const seeds = Array.from({ length: o.seeds }, (_, i) => o.seed + i);
+    const report: CompareReport = {
+      schemaVersion: 1,
+      createdAt: new Date().toISOString(),
+      command: context.command ?? ['lift', 'compare'],
+      model: { dir: o.model, modelType: model.config.modelType, parameters: countParameters(model) },
+      data: { train: o.train, test: o.test, source: o.source, testRecords: test.records.length, sourceRecords: source.records.length },
+      settings: { steps: o.steps, seeds, batchSize: o.batchSize, maxLength: o.maxLength, backend: backend.name, executionProvider: o.executionProvider },
+      machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
+      methods: o.methods.map((m) => ({ method: m, options: options[m]!, status: 'pending', runs: [] })),
+    };
     context.onUpdate?.(report);
+
+    const trainer = container.get(Trainer);
+    const env = { o, model, train: train.tokenized.examples, testRecords: test.records, trainer, backend, before, sourceScore, evalOpts, say, logger: context.logger };
+    for (const entry of report.methods) {
+      try {
+        for (const seed of seeds) entry.runs.push(await runOne(entry, seed, env));
+        const { mean, std } = summarize(entry.runs);
+        Object.assign(entry, { status: 'done', mean, std });
+      } catch (e) {
+        entry.status = 'failed';
+        entry.error = (e as Error).message;
+        say(`  ${entry.method} failed: ${entry.error}`);
+      }
+      context.onUpdate?.(report);
+    }
+    return report;
+  } finally {
+    claim.release();
   }
-  return report;
 }
 
 interface RunEnv {
@@ -204,7 +219,7 @@ async function runOne(entry: MethodReport, seed: number, env: RunEnv): Promise<S
   say(`[${label}] evaluating target accuracy on ${testRecords.length} test records`);
   const target = await evaluateGeneration(backend, model.config, weights, testRecords, model.tokenizer, {
     ...evalOpts,
-    isCorrect: (g, r) => scoreNumeric(g, r).correct,
+    isCorrect: (g, r) => answerMatches(g, r),
   });
   peak.sample();
   const after = await sourceScore(weights);

@@ -4,19 +4,22 @@
  *
  * Exit codes: 0 done (and --help); 1 an error lift-sft raises on bad input or a run that failed,
  * printed as one line `lift: error [E_CODE]: message`; 2 a usage error (unknown command or flag,
- * a flag without its value), printed as one line `lift: error [E_USAGE]: ...`. Anything else is a
- * bug and keeps its stack trace.
+ * a flag without its value, flags that cannot go together), printed as one line
+ * `lift: error [E_USAGE]: ...`. Any other exception becomes one line too (error-line.ts: E_IO for
+ * a file-system failure, E_INTERNAL for a bug); `--debug` adds its stack trace.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { compareFlags, mergeCompareInputs, optionsFromFlags } from '../api/compare-options.js';
-import { ConfigError, LiftError, compareOptions, defaultRegistry, failedMethods } from '../index.js';
+import { ConfigError, compareOptions, defaultRegistry, failedMethods } from '../index.js';
 import { compareCommand } from './commands/compare.js';
+import { DEPLOY_COMMANDS, addDeployCommands } from './commands/deploy.js';
 import { methodOptionsSchema, runSchemaWithMethods } from './commands/schema.js';
 import { trainCommand } from './commands/train.js';
+import { errorLine } from './error-line.js';
 
-const COMMANDS = ['schema', 'train', 'compare'];
+const COMMANDS = ['schema', 'train', 'compare', ...DEPLOY_COMMANDS];
 
 /** Runs `lift` with `argv` (without node and the script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -31,8 +34,11 @@ export async function main(argv: string[]): Promise<number> {
       const sub = COMMANDS.includes(argv[0] ?? '') ? ` ${argv[0]}` : '';
       return fail('E_USAGE', `${what} (see lift${sub} --help)`, 2);
     }
-    if (e instanceof LiftError) return fail(e.code, e.message, 1);
-    throw e;
+    const line = errorLine(e);
+    const code = fail(line.code, line.message, line.exitCode);
+    // --debug is read from argv itself: the error may come before commander has parsed it
+    if (argv.includes('--debug') && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return code;
   }
 }
 
@@ -45,6 +51,7 @@ function program(argv: string[], state: { code: number }): Command {
   const lift = new Command('lift')
     .description('LIFT sparse fine-tuning and its baselines on ONNX Runtime')
     .exitOverride()
+    .option('--debug', 'print the stack trace of an error after its one line')
     // commander's own error and help-on-error output is replaced by main's one line
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: () => {}, outputError: () => {} });
 
@@ -62,9 +69,16 @@ function program(argv: string[], state: { code: number }): Command {
     .command('train')
     .description('fine-tune as a run configuration says (lift schema), or continue a killed run')
     .option('--config <file>', 'the run configuration, JSON')
-    .option('--resume <dir>', 'the output directory of an earlier run: continue from its newest checkpoint')
+    .addOption(
+      new Option('--resume <dir>', 'the output directory of an earlier run, wherever it is now: continue from its newest checkpoint with its own run.json').conflicts([
+        'config',
+        'force',
+      ]),
+    )
+    .option('--force', "start a new run in an output.dir that holds an earlier lift-sft run (its files move to previous-<time>/; nothing is deleted)")
     .option('--quiet', 'less progress output')
-    .action(async (opts: { config?: string; resume?: string; quiet?: boolean }) => {
+    .option('--export <formats>', "what the run's end writes, of hf,onnx,peft,delta (default: hf and the method's own adapter: peft for LoRA, delta for sparse methods)")
+    .action(async (opts: { config?: string; resume?: string; quiet?: boolean; force?: boolean; export?: string }) => {
       const r = await trainCommand(opts);
       process.stdout.write(`trained ${r.method} for ${r.steps} steps: final loss ${r.finalLoss.toFixed(4)}, ${r.trainableParams} trainable parameters\n`);
     });
@@ -95,6 +109,7 @@ function program(argv: string[], state: { code: number }): Command {
       );
     }
   });
+  addDeployCommands(lift);
   return lift;
 }
 

@@ -6,6 +6,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { EvalRecord, StepRecord, TrainingLogger } from '../core/contracts.js';
+import { ioErrorOf } from '../core/errors.js';
 
 export interface CliLoggerOptions {
   /** JSONL file the records are appended to. */
@@ -25,15 +26,29 @@ export class CliTrainingLogger implements TrainingLogger {
   private bar?: cliProgress.SingleBar;
   private readonly stream: NodeJS.WriteStream;
   private label: string;
+  private folderMade = false;
 
   constructor(private readonly options: CliLoggerOptions = {}) {
     this.stream = options.stream ?? process.stderr;
     this.label = options.label ?? 'train';
-    if (options.logFile) mkdirSync(dirname(options.logFile), { recursive: true });
   }
 
+  // The log's folder is made at the first record, not before: a run that fails validation writes nothing.
   private write(record: object): void {
-    if (this.options.logFile) appendFileSync(this.options.logFile, JSON.stringify(record) + '\n');
+    const file = this.options.logFile;
+    if (!file) return;
+    try {
+      if (!this.folderMade) mkdirSync(dirname(file), { recursive: true });
+      this.folderMade = true;
+      appendFileSync(file, JSON.stringify(record) + '\n');
+    } catch (e) {
+      throw ioErrorOf(e, file) ?? e;
+    }
+  }
+
+  /** Marks a resume in the log: the steps after this line repeat those a killed process logged past its checkpoint. */
+  resumed(from: { checkpoint: string | null; step: number }): void {
+    this.write({ event: 'resume', fromStep: from.step, checkpoint: from.checkpoint, time: new Date().toISOString() });
   }
 
   start(info: { method: string; totalSteps: number }): void {

@@ -1,27 +1,55 @@
 /**
  * Writes a file so a crash never leaves it half-written: the bytes go to a temporary file in the
  * same folder (same filesystem, so rename is atomic), are flushed, then renamed over the target.
+ * A file-system failure (disk full, read-only, no permission) is an IoError naming the target.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { ioErrorOf } from './errors.js';
+
+let sequence = 0;
+
+/** The temporary name of a write in progress: `.<name>.<pid>.<ms>.<n>.tmp`, beside the target. */
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${sequence++}.tmp`);
+}
+
+/** Whether a file name is one of writeFileAtomic's temporaries (left behind only by a killed process). */
+export function isAtomicTemp(name: string): boolean {
+  return /^\..+\.\d+\.\d+(\.\d+)?\.tmp$/.test(name);
+}
 
 export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw ioErrorOf(e, dir, 'create the directory') ?? e;
+  }
+  const tmp = tempName(path);
   const parts = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
-  const fd = openSync(tmp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (e) {
+    throw ioErrorOf(e, path) ?? e;
+  }
   try {
     for (const p of parts) {
       let off = 0;
       while (off < p.length) off += writeSync(fd, p, off, p.length - off);
     }
     fsyncSync(fd);
-  } catch (e) {
     closeSync(fd);
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
     rmSync(tmp, { force: true });
-    throw e;
+    // the target, not the temporary, is what the user knows
+    throw ioErrorOf(e, path, 'write', { preferOwnPath: false }) ?? e;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
 }

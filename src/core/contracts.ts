@@ -6,6 +6,7 @@ import type { Graph, Value } from './graph/graph.js';
 import type { ParamIO, ParamSource } from './model/params.js';
 import type { Rng } from './rng.js';
 import type { Tensor } from './tensor.js';
+import type { Checkpoint } from './training/checkpoint-state.js';
 
 // ---------------------------------------------------------------- backend
 
@@ -57,6 +58,9 @@ export interface Backend {
 
 // ---------------------------------------------------------------- masks
 
+/** When mask refreshes fall, for a refresh interval I: after steps I, 2I, ... or I−1, 2I−1, ... */
+export type RefreshTiming = 'multiple' | 'reference';
+
 export interface MaskContext {
   /** The parameter name, e.g. model.layers.0.self_attn.q_proj.weight. */
   readonly name: string;
@@ -85,6 +89,11 @@ export interface MaskStrategy {
   readonly name: string;
   /** Steps between mask refreshes; undefined or 0 means the mask never changes. */
   readonly refreshInterval?: number;
+  /**
+   * When a refresh falls (refreshDue in training/refresh.ts): 'multiple' (default) after steps
+   * I, 2I, ...; 'reference' after steps I−1, 2I−1, ... as the authors' code does.
+   */
+  readonly refreshAt?: RefreshTiming;
   /**
    * Returns the `budget` flat indices (row-major, sorted ascending, distinct) of the entries of
    * `weight` (a float32 matrix [m, n]) that train.
@@ -235,6 +244,11 @@ export interface TrainableTarget {
   syncFromHost?(current: Float32Array): void;
   /** Files an adapter export writes for this target (LoRA: PEFT names), if the parametrization has one. */
   adapter?(): Map<string, Tensor>;
+  /**
+   * Starts from an exported adapter (a run initialized from one): `need` returns the tensor that
+   * adapter() names `key`, of `length` values, or throws naming it.
+   */
+  fromAdapter?(need: (key: string, length: number) => Tensor['data']): void;
 }
 
 /**
@@ -249,6 +263,12 @@ export interface Parametrization {
   readonly needsStrategy?: boolean;
   /** Fills options whose defaults depend on others (LoRA: alpha = 2·rank). */
   complete?(options: MethodOptions): MethodOptions;
+  /**
+   * Warnings about options that change the method's nature on these target shapes (a sparse
+   * budget that covers the whole matrix is full fine-tuning; a LoRA rank at the matrix's smaller
+   * side is not low-rank). Checked before a run writes anything; one line each.
+   */
+  caveats?(targets: readonly { name: string; rows: number; cols: number }[], options: MethodOptions): string[];
   create(target: TargetWeight, options: MethodOptions, ctx: ParametrizationContext): Promise<TrainableTarget>;
 }
 
@@ -264,6 +284,11 @@ export interface HostAdapter {
   write(name: string, value: Tensor<'float32'>): void;
   /** Full dense gradient of a parameter from the last backward pass. */
   gradient(name: string): Float32Array;
+  /**
+   * Told by the tuner's init which parameters train, so the host's backward computes gradients
+   * for these only and never for frozen ones. Optional: without it a host computes all it lists.
+   */
+  setTargets?(names: readonly string[]): void;
 }
 
 // ---------------------------------------------------------------- factories
@@ -280,6 +305,24 @@ export interface TensorStore {
   /** Writes atomically: a crash leaves either the old file or the new one. */
   save(path: string, tensors: ReadonlyMap<string, Tensor>, metadata?: Record<string, string>): void;
   load(path: string): Map<string, Tensor>;
+}
+
+/**
+ * Where the trainer keeps a run's checkpoints: files under the output directory in Node
+ * (FileCheckpointStore), memory in a browser tab. The trainer never touches a file itself.
+ */
+export interface CheckpointStore {
+  /** Keeps a complete checkpoint of the run writing to `outDir` (older ones may go); returns where. */
+  save(outDir: string, checkpoint: Omit<Checkpoint, 'dir'>): string;
+  /** The newest complete checkpoint of the run writing to `outDir`, or null when it has none. */
+  latest(outDir: string): Checkpoint | null;
+  /**
+   * The run stopped on a non-finite or diverged loss at `failedStep`; `newest` is what save()
+   * last returned. Returns the newest checkpoint that resumes finitely (finite weights, and a
+   * finite loss at the step after it), which latest() returns from now on; undefined when the
+   * run has none. Absent: the trainer names `newest`.
+   */
+  fallBack?(newest: string, failedStep: number): string | undefined;
 }
 
 /** One optimizer step's record, as written to the JSONL log. */

@@ -6,6 +6,7 @@ export const TOKENS = {
   Registry: Symbol.for('lift-sft.Registry'),
   Backend: Symbol.for('lift-sft.Backend'),
   TensorStore: Symbol.for('lift-sft.TensorStore'),
+  CheckpointStore: Symbol.for('lift-sft.CheckpointStore'),
   TrainingLogger: Symbol.for('lift-sft.TrainingLogger'),
   Trainer: Symbol.for('lift-sft.Trainer'),
 } as const;

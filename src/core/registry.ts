@@ -164,8 +164,9 @@ export class Registry {
 
   /**
    * Returns the first backend among `hints` (or, with no hints, all by descending priority) whose
-   * init succeeds. Throws one error listing every candidate's failure; its code is E_CUDA_MISSING
-   * when that is why every candidate failed (so asking for CUDA alone reports it), E_BACKEND otherwise.
+   * init succeeds. Throws one error listing every candidate's failure; its code is the one missing
+   * piece every candidate failed on (E_CUDA_MISSING, E_BACKEND_MISSING, E_WASM_MISSING: so asking
+   * for one backend reports what it lacks), E_BACKEND otherwise.
    */
   async resolveBackend(hints: readonly string[] = []): Promise<{ name: string; backend: Backend }> {
     const candidates = hints.length
@@ -190,7 +191,8 @@ export class Registry {
         codes.add(e instanceof LiftError ? e.code : 'E_BACKEND');
       }
     }
-    const code = codes.size === 1 && codes.has('E_CUDA_MISSING') ? 'E_CUDA_MISSING' : 'E_BACKEND';
+    const only = codes.size === 1 ? [...codes][0] : undefined;
+    const code = only === 'E_CUDA_MISSING' || only === 'E_BACKEND_MISSING' || only === 'E_WASM_MISSING' ? only : 'E_BACKEND';
     throw new BackendError(`no backend could be initialized:\n  ${failures.join('\n  ')}`, { failures }, code);
   }
 }

@@ -35,9 +35,9 @@ describe('lift compare: options from one schema', () => {
   it('keeps every option and default of the command line', () => {
     assert.deepEqual(compareDefaults(), {
       model: 'fixtures/model',
-      train: 'fixtures/data/target_train.jsonl',
-      test: 'fixtures/data/target_test.jsonl',
-      source: 'fixtures/data/source_eval.jsonl',
+      train: 'fixtures/data/recall_train.jsonl',
+      test: 'fixtures/data/recall_test.jsonl',
+      source: 'fixtures/data/source_heldout_eval.jsonl',
       methods: ['lift', 'full', 'lora', 'magnitude', 'random'],
       steps: 150,
       seeds: 1,
@@ -50,9 +50,9 @@ describe('lift compare: options from one schema', () => {
       lrScale: 10,
       lr: {},
       option: {},
-      testLimit: 300,
-      sourceLimit: 200,
-      maxNewTokens: 96,
+      testLimit: 320,
+      sourceLimit: 320,
+      maxNewTokens: 32,
       evalBatchSize: 50,
       warmupRatio: 0.03,
       threads: 0,
@@ -124,7 +124,7 @@ describe('lift compare: per-method options come from the method plugins', () => 
   const defaults = compareOptions({});
 
   it("each built-in method's lr is its plugin's default lr × lrScale", () => {
-    assert.deepEqual(registry.methodNames(), ['full', 'lift', 'lora', 'magnitude', 'random']);
+    assert.deepEqual(registry.methodNames(), ['full', 'lift', 'lift-published', 'lora', 'magnitude', 'random']);
     for (const m of registry.methodNames()) {
       const recipe = registry.methodSchema(m).properties.lr!.default as number;
       assert.equal(typeof recipe, 'number', m);

@@ -60,7 +60,7 @@ describe('lift compare', function () {
   });
 
   it('an unknown method fails before training, listing the registered ones', async () => {
-    await assert.rejects(compare({ model, methods: ['lift', 'nope'], out: join(tmp, 'unknown') }), /unknown method 'nope'; registered methods: full, lift, lora, magnitude, random/);
+    await assert.rejects(compare({ model, methods: ['lift', 'nope'], out: join(tmp, 'unknown') }), /unknown method 'nope'; registered methods: full, lift, lift-published, lora, magnitude, random/);
     assert.equal(existsSync(join(tmp, 'unknown', 'report.json')), false);
   });
 

@@ -101,7 +101,7 @@ describe('lift: the command line', function () {
     it('an unknown method of schema --method', async () => {
       const r = await runLift(['schema', '--method', 'dora']);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^lift: error \[E_REGISTRY\]: unknown method 'dora'; registered methods: full, lift, lora, magnitude, random\n$/);
+      assert.match(r.stderr, /^lift: error \[E_REGISTRY\]: unknown method 'dora'; registered methods: full, lift, lift-published, lora, magnitude, random\n$/);
     });
   });
 

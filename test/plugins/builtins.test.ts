@@ -9,21 +9,24 @@ const ALL_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_pr
 const COMMON = ['lr', 'targetModules'];
 const SPARSE = ['rank', 'density']; // budget k = (m+n)·rank, or round(density·m·n)
 const ADAM = ['betas', 'eps', 'weightDecay'];
-const LIFT = ['filterRank', 'interval', 'oversampling', 'powerIterations', 'exactThreshold'];
+const LIFT = ['filterRank', 'interval', 'refreshAt', 'selection', 'oversampling', 'powerIterations', 'exactThreshold'];
 
 /** What each built-in method is made of, and the options a user may set on it. */
 const EXPECTED: Record<string, { parametrization: string; strategy?: string; optimizer: string; options: string[] }> = {
   lift: { parametrization: 'sparse', strategy: 'lift', optimizer: 'sparse-adam', options: [...COMMON, ...SPARSE, ...LIFT, ...ADAM] },
-  magnitude: { parametrization: 'sparse', strategy: 'magnitude', optimizer: 'sparse-adam', options: [...COMMON, ...SPARSE, 'interval', ...ADAM] },
-  random: { parametrization: 'sparse', strategy: 'random', optimizer: 'sparse-adam', options: [...COMMON, ...SPARSE, 'interval', 'seed', ...ADAM] },
+  'lift-published': { parametrization: 'sparse', strategy: 'lift', optimizer: 'sparse-adam', options: [...COMMON, ...SPARSE, ...LIFT, ...ADAM] },
+  magnitude: { parametrization: 'sparse', strategy: 'magnitude', optimizer: 'sparse-adam', options: [...COMMON, ...SPARSE, 'interval', 'refreshAt', 'selection', ...ADAM] },
+  random: { parametrization: 'sparse', strategy: 'random', optimizer: 'sparse-adam', options: [...COMMON, ...SPARSE, 'interval', 'refreshAt', 'seed', ...ADAM] },
   lora: { parametrization: 'lora', optimizer: 'adamw', options: [...COMMON, 'rank', 'alpha', 'dropout', ...ADAM] },
   full: { parametrization: 'dense', optimizer: 'adamw', options: [...COMMON, ...ADAM] },
 };
 
 /**
  * The complete options `resolve(name, {})` gives, from the reference recipes in DESIGN.md: LIFT lr
- * 2e-4, rank 128, filter rank 128, interval 200, randomized SVD oversampling 10 and 2 power
- * iterations; HF-form sparse AdamW betas (0.9, 0.95), eps 1e-6, decay 0; full FT lr 5e-5 with
+ * 2e-4, rank 128, filter rank 128, interval 200 (refreshes after steps I, 2I, ...), the k largest
+ * |W_r|, exact W_r up to a smaller side of 256 and above it a randomized SVD with oversampling 32
+ * and 4 power iterations (docs/fidelity.md); lift-published the same with the published scripts'
+ * k smallest, reference refresh timing and a 64-column, 6-iteration sketch; HF-form sparse AdamW betas (0.9, 0.95), eps 1e-6, decay 0; full FT lr 5e-5 with
  * PyTorch AdamW eps 1e-8, decay 0.01; LoRA r 128, α 256 (2r), lr 2e-4, PEFT dropout 0, trained
  * without weight decay (the method's recipe). Magnitude and random share LIFT's budget, optimizer
  * and refresh schedule.
@@ -36,13 +39,28 @@ const RESOLVED_DEFAULTS: Record<string, Record<string, unknown>> = {
     rank: 128,
     filterRank: 128,
     interval: 200,
-    oversampling: 10,
-    powerIterations: 2,
-    exactThreshold: 128,
+    refreshAt: 'multiple',
+    selection: 'largest',
+    oversampling: 32,
+    powerIterations: 4,
+    exactThreshold: 256,
     ...SPARSE_ADAM_DEFAULTS,
   },
-  magnitude: { lr: 2e-4, targetModules: ALL_MODULES, rank: 128, interval: 200, ...SPARSE_ADAM_DEFAULTS },
-  random: { lr: 2e-4, targetModules: ALL_MODULES, rank: 128, interval: 200, ...SPARSE_ADAM_DEFAULTS },
+  'lift-published': {
+    lr: 2e-4,
+    targetModules: ALL_MODULES,
+    rank: 128,
+    filterRank: 128,
+    interval: 200,
+    refreshAt: 'reference',
+    selection: 'smallest',
+    oversampling: 64,
+    powerIterations: 6,
+    exactThreshold: 256,
+    ...SPARSE_ADAM_DEFAULTS,
+  },
+  magnitude: { lr: 2e-4, targetModules: ALL_MODULES, rank: 128, interval: 200, refreshAt: 'multiple', selection: 'largest', ...SPARSE_ADAM_DEFAULTS },
+  random: { lr: 2e-4, targetModules: ALL_MODULES, rank: 128, interval: 200, refreshAt: 'multiple', ...SPARSE_ADAM_DEFAULTS },
   lora: { lr: 2e-4, targetModules: ALL_MODULES, rank: 128, alpha: 256, dropout: 0, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0 },
   full: { lr: 5e-5, targetModules: ALL_MODULES, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.01 },
 };
@@ -53,7 +71,7 @@ describe('registerBuiltins', () => {
   const reg = registerBuiltins(new Registry());
 
   it('registers exactly the built-in methods and building blocks', () => {
-    assert.deepEqual(reg.methodNames(), ['full', 'lift', 'lora', 'magnitude', 'random']);
+    assert.deepEqual(reg.methodNames(), ['full', 'lift', 'lift-published', 'lora', 'magnitude', 'random']);
     assert.deepEqual(reg.parametrizationNames(), ['dense', 'lora', 'sparse']);
     // full is a method (dense + adamw), not a strategy: it has no mask
     assert.deepEqual(reg.strategyNames(), ['lift', 'magnitude', 'random']);

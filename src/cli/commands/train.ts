@@ -1,15 +1,16 @@
 /**
  * `lift train --config run.json` and `lift train --resume <dir>`: one fine-tuning run, logged as
- * JSONL, checkpointed, and exported as a Hugging Face model directory (plus the LoRA adapter or
- * the sparse masks).
+ * JSONL, checkpointed, and exported as a Hugging Face model directory, all in an output directory
+ * the run owns (the library's train claims and locks it; see src/api/output-dir.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import type { RunConfig } from '../../core/config/schema.js';
 import { validateRunConfig } from '../../core/config/validate.js';
-import { ConfigError, FileFormatError, LiftError } from '../../core/errors.js';
-import { type TrainResult, saveModelDir, train } from '../../index.js';
+import { ConfigError, LiftError } from '../../core/errors.js';
+import { type LoadedModel, type TrainResult, train } from '../../index.js';
+import { type ExportFormat, naturalFormats, parseFormats, trainedSource, writeExports } from '../../api/export.js';
 import { CliTrainingLogger } from '../training-logger.js';
 
 const RUN_FILE = 'run.json';
@@ -24,42 +25,69 @@ export function readRunConfig(file: string): RunConfig {
   return validateRunConfig(raw, file);
 }
 
-export async function trainCommand(opts: { config?: string; resume?: string; quiet?: boolean }): Promise<TrainResult> {
-  let run: RunConfig;
-  if (opts.resume) {
-    const file = join(opts.resume, RUN_FILE);
-    if (!existsSync(file)) throw new FileFormatError('E_CHECKPOINT', file, 'is missing: --resume takes the output directory of an earlier `lift train`');
-    run = readRunConfig(file);
-  } else if (opts.config) {
-    run = readRunConfig(opts.config);
-    if (existsSync(join(run.output.dir, RUN_FILE))) {
-      throw new LiftError(
-        'E_OUTPUT_EXISTS',
-        `${run.output.dir} already holds a run (${RUN_FILE}); continue it with \`lift train --resume ${run.output.dir}\` or choose another output.dir`,
-      );
-    }
-  } else {
-    throw new ConfigError([{ path: '/', message: 'pass --config <run.json> or --resume <output dir>' }]);
+/** The run.json of the directory --resume names, with output.dir set to that directory (a run may have been moved). */
+function resumedRun(dir: string): RunConfig {
+  const file = join(dir, RUN_FILE);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
   }
+  if (!isDir) throw new LiftError('E_RESUME', `${dir} is not a directory: --resume takes the output directory of an earlier \`lift train\``, { dir });
+  try {
+    statSync(file);
+  } catch {
+    throw new LiftError('E_RESUME', `${file} is missing: --resume takes the output directory of an earlier \`lift train\``, { dir });
+  }
+  const run = readRunConfig(file);
+  return { ...run, output: { ...run.output, dir } };
+}
+
+export interface TrainCommandOptions {
+  config?: string;
+  resume?: string;
+  quiet?: boolean;
+  force?: boolean;
+  /** Formats the run's end writes (hf,onnx,peft,delta); default hf and the method's natural adapter. */
+  export?: string;
+}
+
+export async function trainCommand(opts: TrainCommandOptions): Promise<TrainResult> {
+  if (opts.resume !== undefined && (opts.config !== undefined || opts.force)) {
+    throw new LiftError('E_USAGE', '--resume continues a run with its own run.json: it takes neither --config nor --force');
+  }
+  let run: RunConfig;
+  if (opts.resume !== undefined) run = resumedRun(opts.resume);
+  else if (opts.config !== undefined) run = readRunConfig(opts.config);
+  else throw new LiftError('E_USAGE', 'pass --config <run.json> for a new run or --resume <output dir> to continue one (see lift train --help)');
+  // A bad --export fails before the run starts, not after it trained.
+  const formats = opts.export === undefined ? undefined : parseFormats(opts.export, '--export');
 
   const logger = new CliTrainingLogger({ logFile: join(run.output.dir, 'train.jsonl'), printEvery: opts.quiet ? 0 : 10 });
-  const { result, model } = await train(run, {
+  const { result } = await train(run, {
     logger,
-    resume: Boolean(opts.resume),
-    onSkipped: (file, n) => process.stderr.write(`skipped ${n} malformed records in ${file}\n`),
-    // The output dir is claimed only once the method, its options and the data are known to be valid.
-    onReady: () => {
-      if (!opts.resume) writeFileAtomic(join(run.output.dir, RUN_FILE), JSON.stringify(run, null, 2) + '\n');
+    resume: opts.resume !== undefined,
+    force: opts.force ?? false,
+    // Before the run claims its directory nothing may be written there: notes go to stderr only.
+    onNotice: (text) => process.stderr.write(`lift: note: ${text}\n`),
+    onReady: ({ resumeFrom }) => {
+      if (resumeFrom) logger.resumed(resumeFrom);
     },
+    onTrained: ({ result, model }) => exportRun(run, model, result, formats),
   });
-  exportRun(run, model.tokenizerDir, model.config, result);
   return result;
 }
 
-/** The trained model as a Hugging Face directory, plus the LoRA adapter (PEFT layout) and a summary. */
-function exportRun(run: RunConfig, tokenizerDir: string, config: Parameters<typeof saveModelDir>[1], result: TrainResult): void {
+/**
+ * The trained model as a Hugging Face directory plus the method's own adapter (PEFT for LoRA, the
+ * sparse delta for sparse methods) or the formats --export names, then result.json last: its
+ * presence marks a finished run (lift export reads it).
+ */
+function exportRun(run: RunConfig, model: LoadedModel, result: TrainResult, formats?: ExportFormat[]): void {
   const out = run.output.dir;
-  saveModelDir(join(out, 'model'), config, result.weights(), { dtype: run.output.dtype, tokenizerFrom: tokenizerDir });
+  const src = trainedSource(run, model, result);
+  writeExports(out, src, formats ?? ['hf', ...naturalFormats(src)]);
   const summary = {
     method: result.method,
     options: result.options,

@@ -4,6 +4,7 @@
  * values that are missing, not finite, or not positive on a log axis).
  */
 import { escapeXml, isValue, truncate } from './format.js';
+import { movingAverage, smoothingWindow } from './smooth.js';
 import {
   axes,
   el,
@@ -34,6 +35,8 @@ const HEIGHT = 400;
 const FONT = 11;
 const LEGEND_CHARS = 24;
 const LABEL_CHARS = 24;
+/** A percentage axis spans at least 10 points, so differences of a record or two do not fill the plot. */
+const MIN_PERCENT_SPAN = 0.1;
 
 function svgRoot(id: string, title: string, frame: Frame, body: string[]): string {
   return el(
@@ -109,7 +112,7 @@ function meanCurve(m: MethodReport): { points: { step: number; loss: number }[];
 
 export function lossCurvesChart(report: CompareReport, names: string[]): Chart {
   const id = 'loss-curves';
-  const title = 'Training loss by step (mean over seeds)';
+  const title = 'Training loss by step (mean over seeds; moving average, raw values faint)';
   const notes: string[] = [];
   const curves = report.methods.map((m, i) => ({ i, name: names[i]!, ...meanCurve(m) }));
   for (const c of curves) {
@@ -125,14 +128,16 @@ export function lossCurvesChart(report: CompareReport, names: string[]): Chart {
   const a = plotArea(frame);
   const x = linearScale(drawn.flatMap((c) => c.points.map((p) => p.step)), [a.x0, a.x1], { nice: true, minStep: 1 });
   const y = linearScale(drawn.flatMap((c) => c.points.map((p) => p.loss)), [a.y0, a.y1], { nice: true });
+  const window = smoothingWindow(Math.max(...drawn.map((c) => c.points.length)));
+  if (window > 1) notes.push(`Bold lines: moving average over ${window} steps; faint lines: the logged losses.`);
   const body = [axes(frame, x, y, { xLabel: 'Step', yLabel: 'Training loss', xFormat: plainFormat(x), yFormat: plainFormat(y) })];
   for (const c of drawn) {
     const s = seriesStyle(c.i);
     const pts = c.points.map((p) => ({ x: x(p.step), y: y(p.loss) }));
-    const series = [
-      el('title', {}, escapeXml(c.name)),
-      el('path', { class: 'series', 'data-method': c.name, d: linePath(pts), fill: 'none', stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': s.dash }),
-    ];
+    const smooth = movingAverage(c.points, window).map((p) => ({ x: x(p.step), y: y(p.loss) }));
+    const series = [el('title', {}, escapeXml(c.name))];
+    if (window > 1) series.push(el('path', { class: 'raw', d: linePath(pts), fill: 'none', stroke: s.color, 'stroke-width': 1, 'stroke-opacity': 0.25 }));
+    series.push(el('path', { class: 'series', 'data-method': c.name, d: linePath(smooth), fill: 'none', stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': s.dash }));
     // A path through one point draws nothing; mark it.
     if (pts.length === 1) series.push(el('circle', { class: 'marker', cx: pts[0]!.x, cy: pts[0]!.y, r: 3.5, fill: s.color }));
     body.push(el('g', { class: 'curve' }, series));
@@ -166,6 +171,8 @@ function scatterChart(report: CompareReport, names: string[], spec: ScatterSpec)
   });
   if (skipped.length) notes.push(`Not plotted: ${skipped.join(', ')}`);
   if (points.length === 0) return emptyChart(spec.id, spec.title, 'No methods with values to plot', notes);
+  const seeds = Math.max(...points.map((p) => report.methods[p.i]!.runs.length));
+  notes.push(seeds > 1 ? 'Points: means over seeds; whiskers: ±1 sample standard deviation.' : 'One seed per method: no error bars (run with --seeds 3 or more for them).');
 
   const frame: Frame = { width: WIDTH, height: HEIGHT, left: 72, right: 24, top: 16, bottom: 48 };
   const a = plotArea(frame);
@@ -174,8 +181,8 @@ function scatterChart(report: CompareReport, names: string[], spec: ScatterSpec)
   const spread = (v: number, sd: number | undefined) => (sd === undefined ? [v] : [v - sd, v, v + sd]);
   const x = spec.x.log
     ? logScale(points.map((p) => p.x), [a.x0, a.x1])
-    : linearScale(points.flatMap((p) => spread(p.x, p.sx)), [a.x0, a.x1], { clamp: spec.x.percent ? [0, Infinity] : undefined });
-  const y = linearScale(points.flatMap((p) => spread(p.y, p.sy)), [a.y0, a.y1], { clamp: spec.y.percent ? [0, 1] : undefined });
+    : linearScale(points.flatMap((p) => spread(p.x, p.sx)), [a.x0, a.x1], spec.x.percent ? { clamp: [0, Infinity], minSpan: MIN_PERCENT_SPAN } : {});
+  const y = linearScale(points.flatMap((p) => spread(p.y, p.sy)), [a.y0, a.y1], spec.y.percent ? { clamp: [0, 1], minSpan: MIN_PERCENT_SPAN } : {});
   const xFormat = spec.x.log ? siFormat : spec.x.percent ? percentFormat(x) : plainFormat(x);
   const yFormat = spec.y.percent ? percentFormat(y) : plainFormat(y);
   const body = [axes(frame, x, y, { xLabel: spec.x.label, yLabel: spec.y.label, xFormat, yFormat })];

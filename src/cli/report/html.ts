@@ -3,6 +3,7 @@
  * disk anywhere, including machines with no network. A Content-Security-Policy forbids every
  * fetch, so even text that slipped past escaping could load nothing.
  */
+import { buildClaims, claimsTable } from './claims.js';
 import { accuracyVsParamsChart, accuracyVsRetentionChart, lossCurvesChart, type Chart } from './charts.js';
 import { MISSING, escapeXml as esc, formatOptions } from './format.js';
 import { seriesStyle } from './svg.js';
@@ -40,6 +41,7 @@ svg .errorbar { stroke-width: 1.5; opacity: 0.7; }
 svg .point { stroke: #fff; stroke-width: 1.5; }
 pre.error { white-space: pre-wrap; background: #fbf1f1; padding: 8px; margin: 4px 0 0; font-size: 12px; }
 code { font-size: 12px; }
+.claims table td:last-child { text-align: left; white-space: normal; }
 `;
 
 export function renderHtml(report: CompareReport): string {
@@ -61,6 +63,7 @@ export function renderHtml(report: CompareReport): string {
     '<main>',
     `<h1>${esc(title)}</h1>`,
     `<p class="setup">${setupSummary(report).map(esc).join(' · ')}</p>`,
+    renderClaims(report),
     renderTable(table),
     tableNotes(table),
     ...charts.map(renderChart),
@@ -98,6 +101,26 @@ function renderTable(table: TableModel): string {
     '</tbody>',
     '</table>',
     '</div>',
+  ].join('\n');
+}
+
+/** The claims block (LIFT against each baseline), or nothing when LIFT is not in the report. */
+function renderClaims(report: CompareReport): string {
+  const model = buildClaims(report);
+  if (!model) return '';
+  const t = claimsTable(model);
+  const head = t.header.map((h) => `<th scope="col">${esc(h)}</th>`).join('');
+  const rows = t.rows.map(([name, ...cells]) => `<tr><th scope="row">${esc(name!)}</th>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
+  return [
+    '<section class="claims">',
+    `<h2>${esc(t.title)}</h2>`,
+    '<table id="claims-table">',
+    `<thead><tr>${head}</tr></thead>`,
+    `<tbody>${rows.join('')}</tbody>`,
+    '</table>',
+    `<p class="note">${esc(t.note)}</p>`,
+    '</section>',
+    '<h2>All methods</h2>',
   ].join('\n');
 }
 

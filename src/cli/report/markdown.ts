@@ -2,6 +2,7 @@
  * report.md: a title, one line of setup, and the table a person reads in ten seconds. The table
  * is padded into aligned columns because the CLI prints it to a terminal as well.
  */
+import { buildClaims, claimsTable } from './claims.js';
 import { MISSING, escapeMarkdown, formatOptions } from './format.js';
 import { buildTable, provenance, runsSummary, setupSummary, type TableModel } from './table.js';
 import type { CompareReport } from '../../api/compare-report.js';
@@ -13,7 +14,7 @@ export function formatTable(report: CompareReport): string {
 
 export function renderMarkdown(report: CompareReport): string {
   const table = buildTable(report);
-  const lines = [`# lift compare: ${escapeMarkdown(report.model.modelType)}`, '', setupSummary(report).map(escapeMarkdown).join(' · '), '', renderTable(table), ''];
+  const lines = [`# lift compare: ${escapeMarkdown(report.model.modelType)}`, '', setupSummary(report).map(escapeMarkdown).join(' · '), '', ...renderClaims(report), renderTable(table), ''];
   const notes = tableNotes(table);
   if (notes) lines.push(notes, '');
   lines.push('## Methods', '');
@@ -26,6 +27,16 @@ export function renderMarkdown(report: CompareReport): string {
   });
   lines.push('', `_${escapeMarkdown(provenance(report))}_`, '');
   return lines.join('\n');
+}
+
+/** The claims block (LIFT against each baseline), or nothing when LIFT is not in the report. */
+function renderClaims(report: CompareReport): string[] {
+  const model = buildClaims(report);
+  if (!model) return [];
+  const t = claimsTable(model);
+  const row = (cells: string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
+  const rule = `| ${t.header.map((_, j) => (j === 0 || j === t.header.length - 1 ? '---' : '---:')).join(' | ')} |`;
+  return [`## ${escapeMarkdown(t.title)}`, '', row(t.header), rule, ...t.rows.map(row), '', `_${escapeMarkdown(t.note)}_`, '', '## All methods', ''];
 }
 
 function tableNotes(table: TableModel): string {

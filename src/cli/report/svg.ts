@@ -77,6 +77,11 @@ export interface LinearOptions {
   clamp?: [number, number];
   /** Smallest tick step: 1 keeps a step axis on whole steps. */
   minStep?: number;
+  /**
+   * Smallest span of the axis, e.g. 0.1 (10 points) for an accuracy: values that differ by less
+   * than noise are drawn close together instead of being stretched across the whole plot.
+   */
+  minSpan?: number;
 }
 
 /**
@@ -94,6 +99,14 @@ export function linearScale(values: number[], range: [number, number], opts: Lin
     const pad = (hi - lo) * 0.08;
     lo -= pad;
     hi += pad;
+  }
+  if (opts.minSpan !== undefined && hi - lo < opts.minSpan) {
+    const grow = (opts.minSpan - (hi - lo)) / 2;
+    lo -= grow;
+    hi += grow;
+    // Kept inside the clamp by sliding, so the span stays whole where it can.
+    if (opts.clamp && lo < opts.clamp[0]) [lo, hi] = [opts.clamp[0], Math.min(opts.clamp[0] + opts.minSpan, opts.clamp[1])];
+    if (opts.clamp && hi > opts.clamp[1]) [lo, hi] = [Math.max(opts.clamp[1] - opts.minSpan, opts.clamp[0]), opts.clamp[1]];
   }
   if (opts.clamp) {
     lo = Math.max(lo, opts.clamp[0]);

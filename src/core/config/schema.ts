@@ -32,6 +32,14 @@ export const RUN_SCHEMA = {
         options: { type: 'object', default: {}, description: "Method options; unset ones take the method's documented defaults." },
       },
     },
+    init: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['adapter'],
+      properties: {
+        adapter: { type: 'string', minLength: 1, description: "Start from an adapter directory (a PEFT LoRA adapter: adapter_config.json and adapter_model.safetensors); its rank, alpha and target modules become the method's options." },
+      },
+    },
     optimizer: {
       type: 'object',
       additionalProperties: false,
@@ -102,6 +110,7 @@ export interface RunConfig {
   tokenizer?: string;
   data: { train: string; eval?: string; template?: string; maxLength: number; skipInvalid: boolean };
   method: { name: string; options: Record<string, unknown> };
+  init?: { adapter: string };
   optimizer: { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number };
   schedule: { type: 'linear' | 'cosine' | 'constant'; warmupRatio: number };
   batchSize: number;

@@ -82,3 +82,16 @@ export function shortAnswerMatches(generation: string, answer: string): boolean 
   const sentence = norm(end >= 0 ? firstLine.slice(0, end) : firstLine);
   return sentence === want || sentence.endsWith(' ' + want);
 }
+
+/**
+ * Whether a generation answers a record, whatever the kind of its answer. The reference is the
+ * record's `answer`, else what follows "####" in its output. When the whole reference reads as a
+ * number ("42", "1,234") the generation's extracted number must equal it (as scoreNumeric);
+ * otherwise ("Fusvail, 1227", "green") it must be an exact short-answer match (shortAnswerMatches).
+ */
+export function answerMatches(generation: string, record: { output: string; answer?: string }): boolean {
+  const reference = record.answer?.trim() ? record.answer : (/####([^\n]*)/.exec(record.output)?.[1] ?? '');
+  const number = parseNumber(reference);
+  if (number !== null) return numbersMatch(extractAnswer(generation), number);
+  return shortAnswerMatches(generation, reference);
+}

@@ -27,15 +27,38 @@ export function tensorToProto(name: string, t: Tensor): onnxProto.onnx.ITensorPr
   return { name, dims: [...t.shape], dataType: onnxDataType(t.dtype), rawData: bytes };
 }
 
-function valueInfo(v: { name: string; dtype: DType; shape: readonly number[] }): onnxProto.onnx.IValueInfoProto {
+/** Where an initializer's bytes live when they are stored outside the model (ONNX external data). */
+export interface ExternalDataRef {
+  /** File name relative to the model file. */
+  location: string;
+  offset: number;
+  length: number;
+}
+
+function valueInfo(v: { name: string; dtype: DType; shape: readonly number[] }, dims?: readonly (number | string)[]): onnxProto.onnx.IValueInfoProto {
   return {
     name: v.name,
     type: {
       tensorType: {
         elemType: onnxDataType(v.dtype),
-        shape: { dim: v.shape.map((d) => ({ dimValue: d })) },
+        // a string is a free dimension (dim_param), e.g. 'batch_size'
+        shape: { dim: (dims ?? v.shape).map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
       },
     },
+  };
+}
+
+function externalTensorProto(name: string, t: Tensor, ref: ExternalDataRef): onnxProto.onnx.ITensorProto {
+  return {
+    name,
+    dims: [...t.shape],
+    dataType: onnxDataType(t.dtype),
+    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: [
+      { key: 'location', value: ref.location },
+      { key: 'offset', value: String(ref.offset) },
+      { key: 'length', value: String(ref.length) },
+    ],
   };
 }
 
@@ -62,6 +85,10 @@ export interface SerializeOptions {
    * every run, e.g. a CPU backend reading host buffers in place). They are returned in `inputs`.
    */
   initializerAsInput?: (tensor: Tensor) => boolean;
+  /** Dimensions of graph inputs and outputs to declare instead of their static shapes (strings are free dimensions). */
+  dims?: (v: Value) => readonly (number | string)[] | undefined;
+  /** Initializers stored outside the model: where their bytes are (the caller writes that file). */
+  externalData?: (name: string, tensor: Tensor) => ExternalDataRef | undefined;
 }
 
 /** Encodes the graph with the given outputs as ONNX ModelProto bytes. */
@@ -97,7 +124,7 @@ export function serializeModel(graph: Graph, opts: SerializeOptions): { bytes: U
     }
     used.add(name);
     outputNames.push(name);
-    outputs.push(valueInfo({ name, dtype: v.dtype, shape: v.shape }));
+    outputs.push(valueInfo({ name, dtype: v.dtype, shape: v.shape }, opts.dims?.(v)));
   }
   const model: onnxProto.onnx.IModelProto = {
     irVersion: IR_VERSION,
@@ -106,9 +133,12 @@ export function serializeModel(graph: Graph, opts: SerializeOptions): { bytes: U
     graph: {
       name: graph.name,
       node: nodes,
-      input: inputs.map(valueInfo),
+      input: inputs.map((v) => valueInfo(v, opts.dims?.(v))),
       output: outputs,
-      initializer: initializers.map(([name, { tensor }]) => tensorToProto(name, tensor)),
+      initializer: initializers.map(([name, { tensor }]) => {
+        const ref = opts.externalData?.(name, tensor);
+        return ref ? externalTensorProto(name, tensor, ref) : tensorToProto(name, tensor);
+      }),
     },
   };
   return { bytes: onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish(), outputNames, inputs };

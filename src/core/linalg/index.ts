@@ -1,5 +1,6 @@
 export { maskBudget, DEFAULT_BUDGET_RANK, type BudgetOptions } from './budget.js';
-export { topKIndices, topKByMagnitude, sharedCount } from './topk.js';
+export { topKIndices, topKByMagnitude, sharedCount, type Selection } from './topk.js';
+export { exactLowRank } from './exact-low-rank.js';
 export { hostDenseOps, hostMatmul } from './host-ops.js';
 export { householderQr, type ThinQr } from './qr.js';
 export {

@@ -17,6 +17,8 @@ import type { DenseOps } from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Rng } from '../rng.js';
 import { cholesky, invertLower, symmetricEigen, symmetricEigenSmallest } from './eigen.js';
+import { exactLowRank } from './exact-low-rank.js';
+import { type GramOps, gramOf } from './gram.js';
 import { hostDenseOps } from './host-ops.js';
 import { householderQr } from './qr.js';
 
@@ -43,34 +45,7 @@ export const DEFAULT_EXACT_THRESHOLD = 128;
  */
 export const GRAM_SKETCH_MIN = 64;
 
-/**
- * DenseOps that can also form X·Xᵀ in float64 (BackendDenseOps runs it as a double GEMM).
- * Without it, Gram matrices are formed by host loops.
- */
-export interface GramOps {
-  gram(x: Float32Array, rows: number, cols: number): Promise<Float64Array>;
-}
-
-/** X·Xᵀ in float64 for row-major X [rows, cols]. */
-export function hostGram(x: Float32Array, rows: number, cols: number): Float64Array {
-  const g = new Float64Array(rows * rows);
-  for (let i = 0; i < rows; i++) {
-    const xi = i * cols;
-    for (let j = 0; j <= i; j++) {
-      const xj = j * cols;
-      let s = 0;
-      for (let k = 0; k < cols; k++) s += x[xi + k]! * x[xj + k]!;
-      g[i * rows + j] = s;
-      g[j * rows + i] = s;
-    }
-  }
-  return g;
-}
-
-function gramOf(ops: DenseOps): GramOps['gram'] {
-  const g = (ops as Partial<GramOps>).gram;
-  return g ? g.bind(ops) : async (x, rows, cols) => hostGram(x, rows, cols);
-}
+export { type GramOps, hostGram } from './gram.js';
 
 /** Full thin SVD (rank = min(m, n)) of the row-major m×n matrix `a`. */
 export function exactSvd(a: Float32Array | Float64Array, m: number, n: number): SvdResult {
@@ -149,8 +124,8 @@ export type SvdChoice = 'identity' | 'exact' | 'randomized';
 export interface LowRankOptions extends RandomizedSvdOptions {
   /**
    * Matrices whose smaller side p satisfies p ≤ max(exactThreshold, rank + oversampling) get the
-   * exact SVD: there the sketch would be (nearly) as large as the matrix, so randomization saves
-   * nothing and costs accuracy. Default 128.
+   * exact W_r (exactLowRank): there the sketch would be (nearly) as large as the matrix, so
+   * randomization saves nothing and costs accuracy. Default 128 (LIFT's recipe sets its own).
    */
   exactThreshold?: number;
 }
@@ -182,10 +157,13 @@ export async function lowRankReconstruction(
   if (options.exactThreshold !== undefined) checkAtLeast('exactThreshold', options.exactThreshold, 0);
   const choice = chooseSvd(m, n, rank, options);
   if (choice === 'identity') return w.slice();
-  if (choice === 'randomized' && Math.min(rank + (options.oversampling ?? DEFAULT_OVERSAMPLING), m, n) >= GRAM_SKETCH_MIN) {
+  // exact: the leading eigenvectors of the float64 Gram (exactLowRank), the exact SVD's W_r at a
+  // fraction of a full SVD's cost
+  if (choice === 'exact') return exactLowRank(w, m, n, rank, options.ops);
+  if (Math.min(rank + (options.oversampling ?? DEFAULT_OVERSAMPLING), m, n) >= GRAM_SKETCH_MIN) {
     return randomizedLowRank(w, m, n, rank, options);
   }
-  const svd = choice === 'exact' ? exactSvd(w, m, n) : await randomizedSvd(w, m, n, rank, options);
+  const svd = await randomizedSvd(w, m, n, rank, options);
   const us = new Float32Array(m * rank);
   for (let i = 0; i < m; i++) for (let j = 0; j < rank; j++) us[i * rank + j] = svd.u[i * svd.rank + j]! * svd.s[j]!;
   const v = new Float32Array(n * rank);

@@ -15,9 +15,20 @@ export function topKIndices(scores: Scores, k: number): Int32Array {
   return select(scores, k, false);
 }
 
-/** topKIndices of |values| without materializing a second full-size array of magnitudes. */
-export function topKByMagnitude(values: Scores, k: number): Int32Array {
-  return select(values, k, true);
+/** Which end of the magnitude order a mask takes. */
+export type Selection = 'largest' | 'smallest';
+
+/**
+ * The flat indices of the k largest |values| (or, with 'smallest', the k smallest), ascending;
+ * among equal magnitudes the lower index wins either way. 'largest' reads |values| on the fly, with
+ * no second full-size array.
+ */
+export function topKByMagnitude(values: Scores, k: number, selection: Selection = 'largest'): Int32Array {
+  if (selection === 'largest') return select(values, k, true);
+  // the k smallest |x| are the k largest −|x|, with the same lower-index rule for ties
+  const neg = (values instanceof Float32Array ? new Float32Array(values.length) : new Float64Array(values.length)) as Scores;
+  for (let i = 0; i < values.length; i++) neg[i] = -Math.abs(values[i]!);
+  return select(neg, k, false);
 }
 
 function select(values: Scores, k: number, abs: boolean): Int32Array {

@@ -31,6 +31,10 @@ export interface GreedyOptions {
    * the cache (a check of the cache, and slow). Default true.
    */
   cache?: boolean;
+  /** Picks the next token from row `logits[offset .. offset + vocab)`; default argmax (greedy). Sampling plugs in here. */
+  choose?: (logits: Float32Array | Float64Array, offset: number, vocab: number) => number;
+  /** Called with each row's token as soon as it is chosen (streaming to a terminal). */
+  onToken?: (row: number, token: number) => void;
 }
 
 export interface GeneratorOptions {
@@ -125,8 +129,10 @@ export class GreedyGenerator {
         if (done[b]) continue;
         const row = rowOf(b) * V;
         let best = 0;
-        for (let v = 1; v < V; v++) if (data[row + v]! > data[row + best]!) best = v;
+        if (opts.choose) best = opts.choose(data, row, V);
+        else for (let v = 1; v < V; v++) if (data[row + v]! > data[row + best]!) best = v;
         out[b]!.push(best);
+        opts.onToken?.(b, best);
         tokens[b * L + P + out[b]!.length - 1] = best;
         if (eos.has(best) || out[b]!.length >= opts.maxNewTokens) done[b] = true;
       }

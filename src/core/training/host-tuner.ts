@@ -10,6 +10,7 @@ import type { DenseOps, HostAdapter, MethodOptions, TrainableTarget } from '../c
 import { InvalidArgumentError } from '../errors.js';
 import type { Registry, ResolvedMethod } from '../registry.js';
 import { Rng } from '../rng.js';
+import { refreshDue } from './refresh.js';
 import { createTargets, refreshTargets, trainableCount, trainableVectors } from './targets.js';
 
 export interface HostTunerOptions {
@@ -20,6 +21,8 @@ export interface HostTunerOptions {
   /** Which of the host's parameters to tune (default: every 2-D one). */
   parameters?: (name: string, shape: readonly number[]) => boolean;
   seed?: number;
+  /** Optimizer steps the host will run, when it knows: a refresh due after the last one is skipped, as the trainer does. */
+  totalSteps?: number;
   ops?: DenseOps;
 }
 
@@ -66,6 +69,8 @@ export class HostTuner {
         throw new InvalidArgumentError(`method '${this.resolved.method.name}': parametrization '${parametrization.name}' needs a training graph; a host tuner cannot drive it`);
       }
     }
+    // the host's backward then skips the gradients of everything that stays frozen
+    host.setTargets?.(this.targets.map((t) => t.name));
   }
 
   /** The masks of parametrizations that train one, by parameter name (sorted flat indices). */
@@ -75,7 +80,7 @@ export class HostTuner {
 
   /**
    * One optimizer step from the host's gradients: only the trainable vectors move, and the host's
-   * weights are written back. Refreshes when the method's interval says so.
+   * weights are written back. Refreshes when refreshDue says so (the strategy's interval and timing).
    */
   async step(host: HostAdapter, lr: number): Promise<{ refreshed: boolean }> {
     const grads = new Map<string, Float32Array>();
@@ -89,8 +94,7 @@ export class HostTuner {
     this.optimizer.step(trainableVectors(this.targets), grads, lr);
     this.steps++;
     for (const t of this.targets) host.write(t.name, t.merged());
-    const interval = this.strategy?.refreshInterval ?? 0;
-    if (interval > 0 && this.steps % interval === 0) {
+    if (refreshDue(this.strategy, this.steps, this.config.totalSteps)) {
       await this.refresh();
       return { refreshed: true };
     }

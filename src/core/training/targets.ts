@@ -67,6 +67,34 @@ export function adapterTensors(targets: readonly TrainableTarget[]): Map<string,
   return out;
 }
 
+/** The final masks of the targets that train a mask (sparse parametrizations), by weight name. */
+export function targetMasks(targets: readonly TrainableTarget[]): Map<string, Int32Array> {
+  const out = new Map<string, Int32Array>();
+  for (const t of targets) {
+    const m = t.mask?.();
+    if (m) out.set(t.name, Int32Array.from(m));
+  }
+  return out;
+}
+
+/**
+ * Starts every target from an exported adapter's tensors (by the names adapter() writes); a
+ * target whose parametrization cannot take one, or a missing or mis-sized tensor, fails naming
+ * `source`.
+ */
+export function initFromAdapter(targets: readonly TrainableTarget[], tensors: ReadonlyMap<string, Tensor>, source: string): void {
+  const need = (key: string, length: number) => {
+    const t = tensors.get(key);
+    if (!t) throw new InvalidArgumentError(`${source}: the adapter has no tensor '${key}'`, { tensor: key });
+    if (t.data.length !== length) throw new InvalidArgumentError(`${source}: tensor '${key}' has ${t.data.length} values, the run needs ${length}`, { tensor: key });
+    return t.data;
+  };
+  for (const t of targets) {
+    if (!t.fromAdapter) throw new InvalidArgumentError(`${source}: target '${t.name}' cannot start from an adapter (its parametrization has none)`);
+    t.fromAdapter(need);
+  }
+}
+
 /** Refreshes every target that can; whether compiled graphs must be rebuilt, and how many entries changed. */
 export async function refreshTargets(
   targets: readonly TrainableTarget[],

@@ -4,23 +4,25 @@
  * runs forward and backward; the optimizer updates the trainable vectors on the host.
  */
 import { inject, injectable, optional } from 'inversify';
-import type { Backend, CompileOptions, EvalRecord, MethodOptions, TensorStore, TrainableTarget, TrainingLogger } from '../contracts.js';
+import type { Backend, CheckpointStore, CompileOptions, EvalRecord, MethodOptions, TrainableTarget, TrainingLogger } from '../contracts.js';
 import type { RunConfig } from '../config/schema.js';
 import { SftDataLoader } from '../data/loader.js';
 import type { TokenizedExample } from '../data/tokenize.js';
 import { TOKENS } from '../di.js';
-import { InvalidArgumentError, NonFiniteLossError } from '../errors.js';
+import { DivergedLossError, InvalidArgumentError, NonFiniteLossError } from '../errors.js';
 import { BackendDenseOps } from '../linalg/backend-ops.js';
 import { type ModelConfig, linearShape, linearWeightName, type TargetModule } from '../model/config.js';
 import { type Registry, type ResolvedMethod } from '../registry.js';
 import { Rng } from '../rng.js';
 import type { Tensor } from '../tensor.js';
-import { latestCheckpointDir, loadCheckpoint, restoreTargets, saveCheckpoint, targetTensors } from './checkpoint.js';
+import { restoreTargets, targetTensors } from './checkpoint-state.js';
 import { clipGlobalNorm } from './clip.js';
+import { lossLimit } from './divergence.js';
 import { evaluateSets } from './evaluation.js';
+import { refreshDue } from './refresh.js';
 import { learningRate } from './schedule.js';
 import { type TrainingSession, TrainingSessions } from './session.js';
-import { adapterTensors, createTargets, mergedWeights, refreshTargets, structureBytes, trainableCount, trainableVectors } from './targets.js';
+import { adapterTensors, createTargets, initFromAdapter, mergedWeights, refreshTargets, structureBytes, targetMasks, trainableCount, trainableVectors } from './targets.js';
 
 export interface TrainerModel {
   config: ModelConfig;
@@ -46,6 +48,8 @@ export interface TrainRequest {
   resume?: boolean;
   /** Stop after this optimizer step (tests of kill-and-resume); the run's schedule stays that of all steps. */
   stopAfterStep?: number;
+  /** Start the targets from an exported adapter (tensors by the names adapter() writes); a resumed run's checkpoint wins. */
+  init?: { adapter: ReadonlyMap<string, Tensor>; source: string };
 }
 
 export interface TrainResult {
@@ -66,6 +70,8 @@ export interface TrainResult {
   weights: () => Map<string, Tensor<'float32'>>;
   /** Adapter tensors of parametrizations that have one (LoRA: PEFT names). */
   adapters: Map<string, Tensor>;
+  /** Final masks of parametrizations that train one (sparse), by weight name. */
+  masks: Map<string, Int32Array>;
   lastCheckpoint?: string;
 }
 
@@ -83,13 +89,13 @@ export class Trainer {
   constructor(
     @inject(TOKENS.Registry) private readonly registry: Registry,
     @inject(TOKENS.Backend) private readonly backend: Backend,
-    @inject(TOKENS.TensorStore) private readonly store: TensorStore,
+    @inject(TOKENS.CheckpointStore) private readonly checkpoints: CheckpointStore,
     @inject(TOKENS.TrainingLogger) @optional() private readonly logger?: TrainingLogger,
   ) {}
 
   /** The same trainer reporting to another logger (e.g. one per method of a comparison). */
   withLogger(logger: TrainingLogger): Trainer {
-    return new Trainer(this.registry, this.backend, this.store, logger);
+    return new Trainer(this.registry, this.backend, this.checkpoints, logger);
   }
 
   /** The run's method with its options validated once (run.optimizer overrides the method's lr, betas, eps, weightDecay). */
@@ -128,6 +134,7 @@ export class Trainer {
       initRng,
       ops,
     });
+    if (req.init) initFromAdapter(targets, req.init.adapter, req.init.source);
     const sessions = open(targets);
     const p: Progress = { step: 0, tokens: 0, elapsedBefore: 0, losses: [] };
     if (req.resume) this.resume(run, method.name, targets, optimizer, rng, loader, p);
@@ -137,7 +144,6 @@ export class Trainer {
       evals.push(...(await evaluateSets(req, sessions, step, () => mergedWeights(model.weights, targets), this.logger)));
     this.logger?.start?.({ method: method.name, totalSteps });
     const stopAt = Math.min(totalSteps, req.stopAfterStep ?? totalSteps);
-    const interval = strategy?.refreshInterval ?? 0;
     const runStart = Date.now();
     let tokensThisRun = 0;
 
@@ -153,7 +159,7 @@ export class Trainer {
       tokensThisRun += tokens;
       p.losses.push({ step: p.step, loss });
 
-      const refreshed = interval > 0 && p.step % interval === 0 && p.step < totalSteps;
+      const refreshed = refreshDue(strategy, p.step, totalSteps);
       if (refreshed) {
         const { stale } = await refreshTargets(targets, { ...(strategy ? { strategy } : {}), optimizer, rng, step: p.step, ops, layout: sessions.layout });
         if (stale) await sessions.invalidate();
@@ -186,6 +192,7 @@ export class Trainer {
       tokensPerSecond: runSeconds > 0 ? tokensThisRun / runSeconds : 0,
       weights: () => mergedWeights(model.weights, targets),
       adapters: adapterTensors(targets),
+      masks: targetMasks(targets),
       ...(p.lastCheckpoint ? { lastCheckpoint: p.lastCheckpoint } : {}),
     };
   }
@@ -204,7 +211,7 @@ export class Trainer {
       const session: TrainingSession = await sessions.get(batch);
       // Dropout draws from the run's RNG, whose state every checkpoint saves: a resumed run draws the same.
       const out = await session.run(batch, rng);
-      if (!Number.isFinite(out.loss)) throw new NonFiniteLossError(p.step + 1, out.loss, p.lastCheckpoint);
+      if (!Number.isFinite(out.loss)) throw new NonFiniteLossError(p.step + 1, out.loss, this.resumable(p));
       nll += out.loss * out.count;
       counted += out.count;
       tokens += batch.lengths.reduce((a, b) => a + b, 0);
@@ -219,17 +226,26 @@ export class Trainer {
       const inv = counted > 0 ? 1 / counted : 0;
       for (const g of sum.values()) scaleInPlace(g, inv);
     }
-    return { loss: counted > 0 ? nll / counted : 0, grads: sum, tokens };
+    const loss = counted > 0 ? nll / counted : 0;
+    // A finite loss far above the first step's is a destroyed model: stop before the update makes it worse.
+    const { limit, firstLoss } = lossLimit(p.losses);
+    if (loss > limit) throw new DivergedLossError(p.step + 1, loss, limit, firstLoss, this.resumable(p));
+    return { loss, grads: sum, tokens };
+  }
+
+  /** The checkpoint a run that stops on a bad loss names: the newest one that resumes finitely. */
+  private resumable(p: Progress): string | undefined {
+    if (!p.lastCheckpoint) return undefined;
+    return this.checkpoints.fallBack ? this.checkpoints.fallBack(p.lastCheckpoint, p.step + 1) : p.lastCheckpoint;
   }
 
   private resume(run: RunConfig, method: string, targets: TrainableTarget[], optimizer: ResolvedMethod['optimizer'], rng: Rng, loader: SftDataLoader, p: Progress): void {
-    const dir = latestCheckpointDir(run.output.dir);
-    if (!dir) return;
-    const ck = loadCheckpoint(this.store, dir);
+    const ck = this.checkpoints.latest(run.output.dir);
+    if (!ck) return;
     restoreTargets(ck, method, targets, optimizer);
     rng.setState(ck.state.rng);
     loader.seek(ck.state.loader);
-    Object.assign(p, { step: ck.state.step, tokens: ck.state.tokens, elapsedBefore: ck.state.elapsedSeconds, lastCheckpoint: dir });
+    Object.assign(p, { step: ck.state.step, tokens: ck.state.tokens, elapsedBefore: ck.state.elapsedSeconds, lastCheckpoint: ck.dir });
     p.losses.push(...ck.state.losses);
   }
 
@@ -258,7 +274,7 @@ export class Trainer {
       losses: p.losses,
       optimizer: { name: optimizer.name, hyper: optState.hyper, steps },
     };
-    p.lastCheckpoint = saveCheckpoint(this.store, run.output.dir, { state, tensors: targetTensors(targets), optimizer: optState });
+    p.lastCheckpoint = this.checkpoints.save(run.output.dir, { state, tensors: targetTensors(targets), optimizer: optState });
   }
 }
 

@@ -28,6 +28,15 @@ export const loraParametrization: Parametrization = {
   complete(options: MethodOptions): MethodOptions {
     return options.alpha === undefined ? { ...options, alpha: 2 * (options.rank as number) } : options;
   },
+  caveats(targets, options: MethodOptions) {
+    const rank = options.rank as number;
+    // B·A of rank r ≥ min(m, n) can be any matrix: the adapter is no longer low-rank
+    const full = targets.filter((t) => rank >= Math.min(t.rows, t.cols));
+    if (!full.length) return [];
+    const shapes = [...new Set(full.map((t) => `${t.rows}×${t.cols}`))].join(', ');
+    const smallest = Math.min(...full.map((t) => Math.min(t.rows, t.cols)));
+    return [`rank ${rank} reaches the smaller side of ${full.length} of ${targets.length} target matrices (${shapes}): their adapters are full-rank, not low-rank; a rank below ${smallest} keeps them low-rank`];
+  },
   async create(target, options: MethodOptions, ctx) {
     const spec = options as unknown as LoraSpec;
     const { a, b } = initLora(target.rows, target.cols, spec.rank, ctx.initRng);

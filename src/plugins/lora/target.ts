@@ -129,6 +129,11 @@ export class LoraTarget implements TrainableTarget {
     return this.adapter();
   }
 
+  /** The factors of an adapter (PEFT names, as adapter() writes them) replace the initial ones. */
+  fromAdapter(need: (key: string, length: number) => Tensor['data']): void {
+    this.restore(need);
+  }
+
   restore(need: (key: string, length: number) => Tensor['data']): void {
     const n = loraNames(this.name);
     this.a.set(need(n.a, this.a.length) as Float32Array);

@@ -1,5 +1,6 @@
 /** Random baseline: `budget` entries drawn uniformly without replacement. */
-import type { MaskContext, MaskStrategy, OptionsFragment } from '../../core/contracts.js';
+import type { MaskContext, MaskStrategy, OptionsFragment, RefreshTiming } from '../../core/contracts.js';
+import { REFRESH_AT_OPTION } from '../../core/config/mask-options.js';
 import { blockOptions } from '../../core/config/method-options.js';
 import { checkBudget, matrixShape } from '../../core/linalg/index.js';
 import type { Tensor } from '../../core/tensor.js';
@@ -10,8 +11,9 @@ export const RANDOM_OPTIONS: OptionsFragment = Object.freeze({
     type: 'integer',
     minimum: 0,
     default: 200,
-    description: 'Optimizer steps between mask refreshes (after steps I, 2I, ...); 0 never refreshes.',
+    description: 'Optimizer steps between mask refreshes (when: refreshAt); 0 never refreshes.',
   },
+  refreshAt: REFRESH_AT_OPTION,
   seed: {
     type: 'integer',
     minimum: 0,
@@ -22,17 +24,20 @@ export const RANDOM_OPTIONS: OptionsFragment = Object.freeze({
 
 export interface RandomOptions {
   interval: number;
+  refreshAt: RefreshTiming;
   seed?: number;
 }
 
 export class RandomStrategy implements MaskStrategy {
   readonly name = 'random';
   readonly refreshInterval: number;
+  readonly refreshAt: RefreshTiming;
   readonly seed?: number;
 
   constructor(options: Partial<RandomOptions> = {}) {
     const o = blockOptions<RandomOptions>('random', RANDOM_OPTIONS, options);
     this.refreshInterval = o.interval;
+    this.refreshAt = o.refreshAt;
     if (o.seed !== undefined) this.seed = o.seed;
   }
 

@@ -35,6 +35,19 @@ export const sparseParametrization: Parametrization = {
   name: 'sparse',
   options: SPARSE_OPTIONS,
   needsStrategy: true,
+  caveats(targets, options: MethodOptions) {
+    const o = options as unknown as SparseOptions;
+    // a mask that holds every entry trains the whole matrix: full fine-tuning with a sparse optimizer's bookkeeping
+    const whole = targets.filter((t) => maskBudget(t.rows, t.cols, { rank: o.rank, ...(o.density !== undefined ? { density: o.density } : {}) }) >= t.rows * t.cols);
+    if (!whole.length) return [];
+    const budget = o.density !== undefined ? `density ${o.density}` : `rank ${o.rank} (k = (m+n)·rank)`;
+    const shapes = [...new Set(whole.map((t) => `${t.rows}×${t.cols}`))].join(', ');
+    const smallest = Math.min(...whole.map((t) => Math.ceil((t.rows * t.cols) / (t.rows + t.cols))));
+    return [
+      `${budget} covers every entry of ${whole.length} of ${targets.length} target matrices (${shapes}): they train as in full fine-tuning, not sparsely` +
+        (o.density === undefined ? `; a rank below ${smallest} keeps every matrix sparse` : ''),
+    ];
+  },
   async create(target, options: MethodOptions, ctx) {
     const o = options as unknown as SparseOptions;
     const budget = maskBudget(target.rows, target.cols, { rank: o.rank, ...(o.density !== undefined ? { density: o.density } : {}) });

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { formatTable, renderMarkdown } from '../../../src/cli/report/markdown.js';
 import { done, report, run, twoByTwo } from './fixture.js';
 
-/** The table as rows of trimmed cells, keyed by the first cell (the method). */
+/** The table of all methods as rows of trimmed cells, keyed by the first cell (the method). */
 function parseTable(md: string): { header: string[]; rows: Map<string, string[]> } {
-  const lines = md.split('\n').filter((l) => l.startsWith('|'));
+  // The claims block, when there is one, comes first; the table of all methods follows its heading.
+  const all = md.indexOf('\n## All methods\n');
+  const lines = md.slice(all < 0 ? 0 : all).split('\n').filter((l) => l.startsWith('|'));
   // Split on pipes that Markdown has not escaped.
   const split = (l: string) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
   const [header, , ...body] = lines.map(split);
@@ -21,7 +23,7 @@ describe('report.md', () => {
     assert.equal(lines[0], '# lift compare: llama');
     assert.match(lines[2]!, /^Model llama \(4\.2M parameters, fixtures\/tiny-llama\) · 200 steps · seeds 1, 2 · batch 8 /);
     assert.match(lines[2]!, /test fixtures\/target\/test\.jsonl \(200 records\)/);
-    assert.equal(md.split('\n').filter((l) => l.startsWith('| ---')).length, 1, 'exactly one table');
+    assert.equal(md.split('\n').filter((l) => l.startsWith('| ---')).length, 2, 'the claims table and the table of all methods');
     assert.deepEqual([...rows.keys()], ['lift', 'full']);
     assert.deepEqual(header, [
       'Method', 'Target acc. (%)', 'Source retention (%)', 'Source acc. after (%)', 'Final train loss',

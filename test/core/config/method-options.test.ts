@@ -41,9 +41,9 @@ describe('method options', () => {
     it('accepts every option each built-in method documents, and passes each value through unchanged', () => {
       const adam = { betas: [0.85, 0.99], eps: 1e-7, weightDecay: 0.1 };
       const given: Record<string, Record<string, unknown>> = {
-        lift: { lr: 1e-3, targetModules: ['q_proj', 'v_proj'], rank: 4, density: 0.05, filterRank: 8, interval: 10, oversampling: 12, powerIterations: 3, exactThreshold: 64, ...adam },
-        magnitude: { lr: 1e-3, targetModules: ['down_proj'], rank: 4, density: 0.05, interval: 0, ...adam },
-        random: { lr: 1e-3, targetModules: ['gate_proj', 'up_proj'], rank: 4, density: 0.05, interval: 7, seed: 3, ...adam },
+        lift: { lr: 1e-3, targetModules: ['q_proj', 'v_proj'], rank: 4, density: 0.05, filterRank: 8, interval: 10, refreshAt: 'reference', selection: 'smallest', oversampling: 12, powerIterations: 3, exactThreshold: 64, ...adam },
+        magnitude: { lr: 1e-3, targetModules: ['down_proj'], rank: 4, density: 0.05, interval: 0, refreshAt: 'reference', selection: 'smallest', ...adam },
+        random: { lr: 1e-3, targetModules: ['gate_proj', 'up_proj'], rank: 4, density: 0.05, interval: 7, refreshAt: 'reference', seed: 3, ...adam },
         lora: { lr: 1e-3, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], rank: 8, alpha: 16, dropout: 0.05, ...adam },
         full: { lr: 5e-5, targetModules: ['o_proj'], ...adam },
       };
@@ -54,10 +54,11 @@ describe('method options', () => {
       }
       // and the ones a strategy reads reach it
       const lift = registry.resolve('lift', given.lift).strategy as LiftStrategy;
-      assert.deepEqual(lift.options, { filterRank: 8, interval: 10, oversampling: 12, powerIterations: 3, exactThreshold: 64 });
+      assert.deepEqual(lift.options, { filterRank: 8, interval: 10, refreshAt: 'reference', selection: 'smallest', oversampling: 12, powerIterations: 3, exactThreshold: 64 });
       const random = registry.resolve('random', given.random).strategy as RandomStrategy;
-      assert.deepEqual([random.refreshInterval, random.seed], [7, 3]);
-      assert.equal(registry.resolve('magnitude', given.magnitude).strategy!.refreshInterval, 0);
+      assert.deepEqual([random.refreshInterval, random.refreshAt, random.seed], [7, 'reference', 3]);
+      const magnitude = registry.resolve('magnitude', given.magnitude).strategy as MagnitudeStrategy;
+      assert.deepEqual([magnitude.refreshInterval, magnitude.refreshAt, magnitude.selection], [0, 'reference', 'smallest']);
     });
 
     it('does not change the options object it is given', () => {
@@ -75,7 +76,7 @@ describe('method options', () => {
 
     it("lists every unknown key with its JSON path and the method's options", () => {
       const e = captured(() => registry.resolve('lift', { rnak: 4, filterrank: 8, rank: 4 }));
-      const liftOptions = 'lr, targetModules, rank, density, filterRank, interval, oversampling, powerIterations, exactThreshold, betas, eps, weightDecay';
+      const liftOptions = 'lr, targetModules, rank, density, filterRank, interval, refreshAt, selection, oversampling, powerIterations, exactThreshold, betas, eps, weightDecay';
       assert.deepEqual(e.violations, [
         { path: '/method/options/rnak', message: `method 'lift' has no option 'rnak'; its options: ${liftOptions}` },
         { path: '/method/options/filterrank', message: `method 'lift' has no option 'filterrank'; its options: ${liftOptions}` },
@@ -266,7 +267,15 @@ describe('method options', () => {
     });
 
     it('fills defaults, ignores undefined values, and names every problem at once', () => {
-      assert.deepEqual(new LiftStrategy({ interval: 3, filterRank: undefined }).options, { filterRank: 128, interval: 3, oversampling: 10, powerIterations: 2, exactThreshold: 128 });
+      assert.deepEqual(new LiftStrategy({ interval: 3, filterRank: undefined }).options, {
+        filterRank: 128,
+        interval: 3,
+        refreshAt: 'multiple',
+        selection: 'largest',
+        oversampling: 32,
+        powerIterations: 4,
+        exactThreshold: 256,
+      });
       assert.equal(new MagnitudeStrategy({ interval: 5 }).refreshInterval, 5);
       assert.equal(new MagnitudeStrategy().refreshInterval, 200);
       const fragment: OptionsFragment = { a: { type: 'integer', minimum: 0, default: 2 }, b: { type: 'string' } };

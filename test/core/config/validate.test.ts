@@ -50,7 +50,8 @@ describe('validateRunConfig', () => {
     assert.equal(run.steps, undefined, 'steps has no default: epochs decide');
     assert.equal(run.tokenizer, undefined);
     // Nothing but the schema's properties appears.
-    assert.deepEqual(Object.keys(run).sort(), Object.keys(RUN_SCHEMA.properties).filter((k) => k !== 'steps' && k !== 'tokenizer').sort());
+    assert.deepEqual(Object.keys(run).sort(), Object.keys(RUN_SCHEMA.properties).filter((k) => k !== 'steps' && k !== 'tokenizer' && k !== 'init').sort());
+    assert.equal(run.init, undefined, 'a run starts from the model unless init.adapter names an adapter');
   });
 
   it('keeps given values, fills the defaults around them, and leaves the input untouched', () => {

@@ -56,6 +56,25 @@ describe('topKIndices', () => {
     assert.deepEqual(topKByMagnitude(w, 1234), topKReference(w.map(Math.abs), 1234));
   });
 
+  it("selects the k smallest magnitudes with 'smallest', ties to the lower index", () => {
+    const v = Float32Array.from([0.5, -3, 2, -2, 0, 1, -0]);
+    assert.deepEqual(Array.from(topKByMagnitude(v, 2, 'smallest')), [4, 6]); // 0 and −0
+    assert.deepEqual(Array.from(topKByMagnitude(v, 4, 'smallest')), [0, 4, 5, 6]);
+    assert.deepEqual(Array.from(topKByMagnitude(v, 5, 'smallest')), [0, 2, 4, 5, 6]); // |2| ties |−2|: index 2 wins
+    // the definition by a full sort (ascending magnitude, then index), with many ties, in float32
+    // and float64, and above the size where the threshold comes from a sample
+    const rng = new Rng(5);
+    for (const n of [3000, 1 << 17]) {
+      const w = new Float64Array(n);
+      for (let i = 0; i < n; i++) w[i] = n < 5000 ? rng.int(11) - 5 : rng.normal();
+      for (const arr of [w, Float32Array.from(w)]) {
+        const k = Math.floor(n / 7);
+        assert.deepEqual(topKByMagnitude(arr, k, 'smallest'), topKReference(Array.from(arr, (x) => -Math.abs(x)), k), `n ${n}`);
+      }
+    }
+    assert.throws(() => topKByMagnitude(Float32Array.from([1, NaN]), 1, 'smallest'), /flat index 1 is NaN/);
+  });
+
   it('selects from 1M entries quickly, without a full sort', () => {
     const rng = new Rng(4);
     const n = 1 << 20;

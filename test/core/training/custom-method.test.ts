@@ -194,7 +194,7 @@ describe('a host-registered method core has never seen (sparse + low-rank)', fun
 
   it('its options schema is composed from its fragment, the strategy\'s and the optimizer\'s, and validated', () => {
     const registry = hostRegistry();
-    assert.deepEqual(Object.keys(registry.methodSchema('splora').properties).sort(), ['betas', 'density', 'eps', 'interval', 'lowRank', 'lr', 'targetModules', 'weightDecay']);
+    assert.deepEqual(Object.keys(registry.methodSchema('splora').properties).sort(), ['betas', 'density', 'eps', 'interval', 'lowRank', 'lr', 'refreshAt', 'selection', 'targetModules', 'weightDecay']);
     assert.equal(registry.resolve('splora').options.lowRank, 2);
     assert.throws(() => registry.resolve('splora', { lowRank: 0 }), /\/method\/options\/lowRank/);
   });

@@ -331,11 +331,11 @@ describe('Trainer: the built-in ONNX Runtime host', function () {
       }
     }
 
-    it('stops with NonFiniteLossError (E_NONFINITE) and leaves the last good checkpoint intact and loadable', async () => {
-      const store = new TeeStore();
-      const trainer = (await createLift({ store })).get(Trainer);
+    it('stops with NonFiniteLossError (E_NONFINITE) and names no checkpoint when the first update already diverged', async () => {
+      const trainer = (await createLift()).get(Trainer);
       const dir = join(tmp, 'diverge');
       // lr 1e30: the first update puts ±1e30 into the masked entries; the next forward overflows.
+      // checkpoint-1 holds finite weights and a finite loss, yet it cannot resume: it is not named.
       const run = smallRun({ method: 'lift', options: { rank: 2, filterRank: 4, interval: 0 }, lr: 1e30, steps: 6, dir, checkpointEvery: 1 });
       let err: unknown;
       try {
@@ -344,33 +344,54 @@ describe('Trainer: the built-in ONNX Runtime host', function () {
         err = e;
       }
       assert.ok(err instanceof NonFiniteLossError, `expected NonFiniteLossError, got ${String(err)}`);
-      assert.ok(err instanceof LiftError);
       assert.equal(err.code, 'E_NONFINITE');
-      const failedAt = err.details!.step as number;
-      assert.ok(Number.isInteger(failedAt) && failedAt >= 2 && failedAt <= 6, `failed at step ${failedAt}`);
+      assert.equal(err.details!.step, 2);
       assert.ok(!Number.isFinite(err.details!.loss as number));
+      assert.equal(err.details!.lastCheckpoint, undefined);
+      assert.match(err.message, /no checkpoint of this run resumes finitely/);
+    });
 
-      const latest = latestCheckpointDir(dir);
-      assert.equal(latest, join(dir, `checkpoint-${failedAt - 1}`));
-      assert.equal(err.details!.lastCheckpoint, latest);
-      assert.match(err.message, new RegExp(`checkpoint-${failedAt - 1}`));
-      assert.deepEqual(readdirSync(dir).sort(), ['checkpoint-' + (failedAt - 1), 'latest.json'], 'no other checkpoint and no temporary file');
+    it('a step that blows the weights up stops the run on the checkpoint before it, which resumes finitely', async () => {
+      // sparse AdamW whose third update multiplies every trainable value by 1e30: finite weights
+      // and a finite loss in checkpoint-3, a loss that overflows or diverges at step 4.
+      const registry = defaultRegistry();
+      registry.registerOptimizer('poisoned', (options) => {
+        const inner = registry.optimizer('sparse-adam', options);
+        let steps = 0;
+        return Object.assign(Object.create(inner) as typeof inner, {
+          step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number) {
+            inner.step(params, grads, lr);
+            if (++steps === 3) for (const v of params.values()) for (let i = 0; i < v.length; i++) v[i]! *= 1e30;
+          },
+        });
+      });
+      registry.registerMethod({ name: 'poisoned', parametrization: 'sparse', strategy: 'magnitude', optimizer: 'poisoned', defaults: { lr: 1e-2 } });
+      const dir = join(tmp, 'poisoned');
+      const model = { config: TINY_CONFIG, weights: tinyWeights() };
+      const run = smallRun({ method: 'poisoned', options: { rank: 2, interval: 0 }, lr: 1e-2, steps: 6, dir, checkpointEvery: 1 });
+      let err: unknown;
+      try {
+        await (await createLift({ registry })).get(Trainer).train({ run, model, train: data.examples, padTokenId: data.padTokenId });
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof LiftError && ['E_NONFINITE', 'E_DIVERGED'].includes(err.code), `expected a stop on a bad loss, got ${String(err)}`);
+      assert.equal(err.details!.step, 4);
+      const good = join(dir, 'checkpoint-2');
+      assert.equal(err.details!.lastCheckpoint, good);
+      assert.match(err.message, /checkpoint-2/);
+      assert.equal(latestCheckpointDir(dir), good, 'latest.json names the good checkpoint, so a resume continues from it');
+      assert.deepEqual(readdirSync(dir).sort(), ['checkpoint-2', 'checkpoint-3', 'latest.json'], 'checkpoint-1 went, the good one stayed');
 
-      const ck = loadCheckpoint(new SafetensorsStore(), latest!);
-      assert.equal(ck.state.step, failedAt - 1);
-      assert.ok(ck.state.losses.every((l) => Number.isFinite(l.loss)));
-      const written = store.last.get(join(latest!, 'targets.safetensors'))!;
-      assert.deepEqual([...ck.tensors.keys()].sort(), [...written.keys()].sort());
-      for (const [name, t] of written) {
-        const got = ck.tensors.get(name)!;
-        assert.deepEqual(got.shape, t.shape, name);
-        assert.ok(Buffer.from(got.data.buffer, got.data.byteOffset, got.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)), `${name} is not what was written`);
-        if (t.dtype === 'float32') assert.ok((t.data as Float32Array).every(Number.isFinite), `${name} holds a non-finite value`);
-      }
-      for (const [param, s] of Object.entries(ck.optimizer.params)) {
-        assert.equal(s.step, failedAt - 1, param);
-        assert.ok(s.buffers.m!.every(Number.isFinite) && s.buffers.v!.every(Number.isFinite), `${param} moments`);
-      }
+      const ck = loadCheckpoint(new SafetensorsStore(), good);
+      assert.equal(ck.state.step, 2);
+      const log = new StepLog();
+      // the same run with the plain sparse AdamW (same state layout) continues from checkpoint-2 to the end
+      const plain = defaultRegistry();
+      plain.registerMethod({ name: 'poisoned', parametrization: 'sparse', strategy: 'magnitude', optimizer: 'sparse-adam', defaults: { lr: 1e-2 } });
+      const resumed = await (await createLift({ registry: plain })).get(Trainer).withLogger(log).train({ run, model, train: data.examples, padTokenId: data.padTokenId, resume: true });
+      assert.deepEqual(log.steps, [3, 4, 5, 6]);
+      assert.ok(resumed.losses.every((l) => Number.isFinite(l.loss)));
     });
 
     it('a crash while a checkpoint is written leaves latest.json on the previous complete one, which resumes', async () => {
