@@ -11,15 +11,15 @@
  */
 import * as ort from 'onnxruntime-web';
 import type { Backend, BackendCapabilities, CompileOptions, Executable } from '../../../core/contracts.js';
-import { BackendError, FeedError } from '../../../core/errors.js';
+import { BackendError } from '../../../core/errors.js';
 import { Graph, type Value } from '../../../core/graph/graph.js';
 import { serializeModel } from '../../../core/graph/onnx.js';
-import { type Tensor, sameShape, shapeToString } from '../../../core/tensor.js';
+import type { Tensor } from '../../../core/tensor.js';
+import { type IoSpec, checkFeeds, defaultOptimizationLevel } from '../ort-shared/index.js';
 import { WEB_INPUTS_IN_PLACE } from './capabilities.js';
 import { graphBytes, outOfMemory, WASM_MEMORY_LIMIT, wasmLoadFailed } from './errors.js';
 import { fromOrt, toOrt } from './tensors.js';
 
-type IoSpec = { name: string; dtype: Tensor['dtype']; shape: readonly number[] };
 
 export interface WebBackendOptions extends CompileOptions {
   /**
@@ -59,23 +59,9 @@ class WebExecutable implements Executable {
   ) {}
 
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    checkFeeds(this.inputs, feeds);
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const spec of this.inputs) {
-      const t = feeds[spec.name];
-      if (!t) throw new FeedError(`missing input '${spec.name}' (${spec.dtype}${shapeToString(spec.shape)})`, { name: spec.name });
-      if (t.dtype !== spec.dtype || !sameShape(t.shape, spec.shape)) {
-        throw new FeedError(
-          `input '${spec.name}': expected ${spec.dtype}${shapeToString(spec.shape)}, got ${t.dtype}${shapeToString(t.shape)}`,
-          { name: spec.name, expected: { dtype: spec.dtype, shape: spec.shape }, got: { dtype: t.dtype, shape: t.shape } },
-        );
-      }
-      ortFeeds[spec.name] = toOrt(spec.name, t);
-    }
-    for (const name of Object.keys(feeds)) {
-      if (!this.inputs.some((s) => s.name === name)) {
-        throw new FeedError(`unknown input '${name}'; the graph takes ${this.inputs.map((s) => s.name).join(', ')}`, { name });
-      }
-    }
+    for (const spec of this.inputs) ortFeeds[spec.name] = toOrt(spec.name, feeds[spec.name]!);
     let out: ort.InferenceSession.ReturnType;
     try {
       out = await this.session.run(ortFeeds);
@@ -93,14 +79,6 @@ class WebExecutable implements Executable {
   }
 }
 
-/**
- * Extended fusions rewrite patterns into contrib ops with float32 kernels only, so float64
- * graphs (gradient checks) stay at 'basic', as on onnxruntime-node.
- */
-function defaultOptimizationLevel(graph: Graph): 'basic' | 'all' {
-  const f64 = graph.inputs.some((v) => v.dtype === 'float64') || [...graph.initializers.values()].some((i) => i.value.dtype === 'float64');
-  return f64 ? 'basic' : 'all';
-}
 
 /** The smallest graph: loading it proves the WebAssembly files were found and instantiate. */
 function probeModel(): Uint8Array {

@@ -13,14 +13,14 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { Backend, BackendCapabilities, CompileOptions, Executable } from '../../../core/contracts.js';
-import { BackendError, FeedError } from '../../../core/errors.js';
+import { BackendError } from '../../../core/errors.js';
 import type { Graph, Value } from '../../../core/graph/graph.js';
 import { serializeModel } from '../../../core/graph/onnx.js';
-import { type Tensor, sameShape, shapeToString } from '../../../core/tensor.js';
+import type { Tensor } from '../../../core/tensor.js';
+import { type IoSpec, checkFeeds, defaultOptimizationLevel } from '../ort-shared/index.js';
 import { assertCudaAvailable } from './cuda.js';
 import { fromOrt, toOrt } from './tensors.js';
 
-type IoSpec = { name: string; dtype: Tensor['dtype']; shape: readonly number[] };
 
 /** Default of OrtBackendOptions.bindInitializersFrom on the CPU provider: 256 KiB. */
 export const DEFAULT_BIND_INITIALIZERS_FROM = 256 * 1024;
@@ -38,23 +38,9 @@ class OrtExecutable implements Executable {
   ) {}
 
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    checkFeeds(this.inputs, feeds);
     const ortFeeds: Record<string, ort.Tensor> = { ...this.bound };
-    for (const spec of this.inputs) {
-      const t = feeds[spec.name];
-      if (!t) throw new FeedError(`missing input '${spec.name}' (${spec.dtype}${shapeToString(spec.shape)})`, { name: spec.name });
-      if (t.dtype !== spec.dtype || !sameShape(t.shape, spec.shape)) {
-        throw new FeedError(
-          `input '${spec.name}': expected ${spec.dtype}${shapeToString(spec.shape)}, got ${t.dtype}${shapeToString(t.shape)}`,
-          { name: spec.name, expected: { dtype: spec.dtype, shape: spec.shape }, got: { dtype: t.dtype, shape: t.shape } },
-        );
-      }
-      ortFeeds[spec.name] = toOrt(spec.name, t);
-    }
-    for (const name of Object.keys(feeds)) {
-      if (!this.inputs.some((s) => s.name === name)) {
-        throw new FeedError(`unknown input '${name}'; the graph takes ${this.inputs.map((s) => s.name).join(', ')}`, { name });
-      }
-    }
+    for (const spec of this.inputs) ortFeeds[spec.name] = toOrt(spec.name, feeds[spec.name]!);
     const out = await this.session.run(ortFeeds);
     const result: Record<string, Tensor> = {};
     this.outputs.forEach((spec, i) => (result[spec.name] = fromOrt(out[this.runtimeNames[i]!]!)));
@@ -72,14 +58,6 @@ class OrtExecutable implements Executable {
   }
 }
 
-/**
- * ONNX Runtime's extended fusions rewrite patterns into contrib ops that only have float32 kernels
- * (x·sigmoid(x) becomes QuickGelu), so float64 graphs (gradient checks) stay at 'basic'.
- */
-function defaultOptimizationLevel(graph: Graph): 'basic' | 'all' {
-  const f64 = graph.inputs.some((v) => v.dtype === 'float64') || [...graph.initializers.values()].some((i) => i.value.dtype === 'float64');
-  return f64 ? 'basic' : 'all';
-}
 
 export interface OrtBackendOptions extends CompileOptions {
   /** Compiled sessions kept per graph; least recently used are released beyond this. */

@@ -1,25 +1,5 @@
 /** Conversion between lift-sft host tensors and onnxruntime-node tensors, without copying data. */
 import * as ort from 'onnxruntime-node';
-import { FeedError } from '../../../core/errors.js';
-import type { DType, Tensor } from '../../../core/tensor.js';
+import { tensorCodec } from '../ort-shared/index.js';
 
-const ORT_TYPE: Partial<Record<DType, ort.Tensor.Type>> = {
-  float32: 'float32',
-  float64: 'float64',
-  int32: 'int32',
-  int64: 'int64',
-  bool: 'bool',
-  float16: 'float16',
-};
-
-export function toOrt(name: string, t: Tensor): ort.Tensor {
-  const type = ORT_TYPE[t.dtype];
-  if (!type) throw new FeedError(`input '${name}': dtype ${t.dtype} cannot be fed to ONNX Runtime`, { name });
-  return new ort.Tensor(type, t.data as never, t.shape as number[]);
-}
-
-export function fromOrt(t: ort.Tensor): Tensor {
-  const dtype = t.type as DType;
-  if (!(dtype in ORT_TYPE)) throw new FeedError(`ONNX Runtime returned an unsupported dtype ${t.type}`);
-  return { dtype, shape: [...t.dims], data: t.data as Tensor['data'] };
-}
+export const { toOrt, fromOrt } = tensorCodec(ort.Tensor, 'ONNX Runtime');
