@@ -152,7 +152,7 @@ export interface ClaimsTable {
 function reading(c: Claim): string {
   const v = [verdict(c.target), verdict(c.retention)];
   if (v.includes('single seed')) return 'single seed, not significant';
-  const say = (what: string, x: Verdict) => (x === 'not significant' ? `${what} not significantly different` : `${what} ${x}`);
+  const say = (what: string, x: Verdict) => `${what} ${x === 'not significant' ? 'no significant difference' : x}`;
   return `${say('target', v[0]!)}; ${say('retention', v[1]!)}`;
 }
 

@@ -21,7 +21,8 @@ h2 { font-size: 16px; margin: 28px 0 8px; }
 .note { font-size: 12px; margin: 6px 0; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-th, td { padding: 6px 8px; border-bottom: 1px solid #e3e3e3; white-space: nowrap; }
+table { font-size: 13px; }
+th, td { padding: 5px 6px; border-bottom: 1px solid #e3e3e3; white-space: nowrap; }
 thead th { text-align: right; font-weight: 600; border-bottom: 2px solid #bbb; vertical-align: bottom; white-space: normal; }
 thead th:first-child, tbody th { text-align: left; }
 td { text-align: right; }
@@ -41,7 +42,7 @@ svg .errorbar { stroke-width: 1.5; opacity: 0.7; }
 svg .point { stroke: #fff; stroke-width: 1.5; }
 pre.error { white-space: pre-wrap; background: #fbf1f1; padding: 8px; margin: 4px 0 0; font-size: 12px; }
 code { font-size: 12px; }
-.claims table td:last-child { text-align: left; white-space: normal; }
+.claims table td:last-child, .claims thead th:last-child { text-align: left; white-space: normal; }
 `;
 
 export function renderHtml(report: CompareReport): string {
