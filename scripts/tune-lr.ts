@@ -7,7 +7,7 @@
  * for compare's default steps with compare's default seed.
  *
  *   npx tsx scripts/tune-lr.ts [--methods lift,full] [--steps 150] [--grid 1e-3,2e-3,4e-3]
- *                              [--val fixtures/data/recall_val.jsonl] [--threads 2]
+ *                              [--val fixtures/data/recall_val.jsonl] [--threads 2] [--rank 6]
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     val: { type: 'string' },
     threads: { type: 'string' },
+    rank: { type: 'string' },
   },
 });
 const defaults = compareDefaults();
@@ -50,6 +51,7 @@ for (const method of methods) {
       testLimit: 100000,
       sourceLimit: 20,
       threads: Number(values.threads ?? defaults.threads),
+      rank: Number(values.rank ?? defaults.rank),
       out: join(out, `${method}-${lr}`),
       quiet: true,
     }));
