@@ -12,14 +12,18 @@
  * - matrices with a pretrained-like decaying spectrum: W = X·diag(s)·Yᵀ with Gaussian X, Y and
  *   s_i = i^(−α), the regime LIFT is made for (principal weights of pretrained models).
  */
+import { availableParallelism } from 'node:os';
 import { OnnxRuntimeBackend, type OrtBackendOptions } from '../src/adapters/backends/onnxruntime/backend.js';
 import { BackendDenseOps } from '../src/core/linalg/backend-ops.js';
 import { maskBudget } from '../src/core/linalg/budget.js';
 import { sharedCount } from '../src/core/linalg/topk.js';
+import { type TargetSpec, createTargets, refreshTargets, targetMasks } from '../src/core/training/targets.js';
 import { TARGET_MODULES, type TargetModule, linearShape, linearWeightName } from '../src/core/model/config.js';
 import { Rng } from '../src/core/rng.js';
 import { tensor } from '../src/core/tensor.js';
 import { LiftStrategy, type LiftOptions } from '../src/plugins/lift/strategy.js';
+import { sparseParametrization } from '../src/plugins/sparse/index.js';
+import { SparseAdamW } from '../src/plugins/sparse-adam/optimizer.js';
 import { SMOL_135M, fastInitTargets } from './models.js';
 
 export interface MaskRefreshSpec {
@@ -36,6 +40,11 @@ export interface MaskRefreshSpec {
   overlap?: boolean;
   /** ONNX Runtime intra-op threads (default: the runtime's choice, all cores). */
   threads?: number;
+  /**
+   * Worker threads of the backend's task pool, where the masks are selected side by side as the
+   * trainer selects them (default: the cores); 0 or 1 selects every mask on the calling thread.
+   */
+  workers?: number;
   /** Backend options (e.g. { allowSpinning: false }). */
   backend?: OrtBackendOptions;
   /**
@@ -58,7 +67,9 @@ export interface MaskRefreshResult {
   filterRank: number;
   budgetRank: number;
   matrices: number;
-  /** Seconds of the first pass over every matrix: includes compiling one Gemm session per product shape. */
+  /** Worker threads the masks were selected on (1: the calling thread alone). */
+  workers: number;
+  /** Seconds of the first pass over every matrix: includes compiling one Gemm session per product shape (and starting the workers). */
   coldSeconds: number;
   /** Seconds of a second pass (sessions compiled, as in a refresh during training): the target figure. */
   refreshSeconds: number;
@@ -102,27 +113,46 @@ export async function measureMaskRefresh(spec: MaskRefreshSpec): Promise<MaskRef
   const budgetRank = spec.rank ?? 16;
   const layers = Math.min(spec.layers ?? config.numHiddenLayers, config.numHiddenLayers);
   const weights = fastInitTargets(config, 1, layers);
-  const ops = new BackendDenseOps(new OnnxRuntimeBackend({ ...spec.backend, ...(spec.threads ? { intraOpThreads: spec.threads } : {}) }));
+  const workers = spec.workers ?? availableParallelism();
+  const backend = new OnnxRuntimeBackend({ ...spec.backend, ...(spec.threads ? { intraOpThreads: spec.threads } : {}), taskThreads: workers });
+  const ops = new BackendDenseOps(backend);
+  const pool = backend.taskPool();
   const defaultPath = new LiftStrategy({ filterRank, ...spec.options });
   const exact = new LiftStrategy({ filterRank, exactThreshold: 1 << 30 });
   const rng = new Rng(11);
   const budgetOf = (m: number, n: number) => maskBudget(m, n, { rank: budgetRank });
+  const specs: TargetSpec[] = [];
+  for (let l = 0; l < layers; l++) {
+    for (const mod of TARGET_MODULES) {
+      const name = linearWeightName(l, mod);
+      const [m, n] = linearShape(config, mod);
+      specs.push({ name, rows: m, cols: n, source: tensor('float32', [m, n], weights.get(name)!) });
+    }
+  }
+  const optimizer = new SparseAdamW();
+  let targets: Awaited<ReturnType<typeof createTargets>> = [];
 
+  // The trainer's path: createTargets selects the initial masks (the cold pass: sessions compile,
+  // workers start), refreshTargets selects them anew (the refresh during training: the figure).
+  // With one worker or none, the calling thread selects every mask, and the per-module split is timed.
   const pass = async (perModule?: Record<string, number>) => {
-    const masks = new Map<string, Int32Array>();
     const cpu0 = process.cpuUsage();
     const t0 = now();
-    for (let l = 0; l < layers; l++) {
-      for (const mod of TARGET_MODULES) {
-        const name = linearWeightName(l, mod);
-        const [m, n] = linearShape(config, mod);
-        const t = now();
-        masks.set(name, await defaultPath.select(tensor('float32', [m, n], weights.get(name)!), budgetOf(m, n), { name, rng, step: 0, ops }));
-        if (perModule) perModule[mod] = (perModule[mod] ?? 0) + now() - t;
+    if (!targets.length) {
+      targets = await createTargets(specs, sparseParametrization, { rank: budgetRank }, { strategy: defaultPath, maskRng: rng, initRng: rng, ops, ...(pool ? { pool } : {}) });
+    } else if (pool || !perModule) {
+      await refreshTargets(targets, { strategy: defaultPath, optimizer, rng, step: 1, ops, layout: backend.capabilities, ...(pool ? { pool } : {}) });
+    } else {
+      // inline: the same refresh, target by target, to split the time per module
+      for (const t of targets) {
+        const s = now();
+        await refreshTargets([t], { strategy: defaultPath, optimizer, rng, step: 1, ops, layout: backend.capabilities });
+        const mod = TARGET_MODULES.find((x) => t.name.includes(`.${x}.`))!;
+        perModule[mod] = (perModule[mod] ?? 0) + now() - s;
       }
     }
     const cpu = process.cpuUsage(cpu0);
-    return { masks, seconds: now() - t0, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    return { masks: targetMasks(targets), seconds: now() - t0, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   };
   const cold = await pass();
   const perModuleSeconds: Record<string, number> = {};
@@ -152,11 +182,13 @@ export async function measureMaskRefresh(spec: MaskRefreshSpec): Promise<MaskRef
     overlapStructured.push({ alpha, ...(await overlapRows((_l, _mod, m, n) => powerLawMatrix(ops, m, n, alpha, srng))) });
   }
   await ops.dispose();
+  await backend.dispose();
   return {
     model: SMOL_135M.name,
     filterRank,
     budgetRank,
     matrices: layers * TARGET_MODULES.length,
+    workers: pool?.size ?? 1,
     coldSeconds: cold.seconds,
     refreshSeconds: warm.seconds,
     refreshCpuSeconds: warm.cpuSeconds,

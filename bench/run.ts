@@ -137,7 +137,7 @@ if (only.has('train')) {
         rounds.push(m);
         const kept = best.get(method);
         if (!kept || m.medianStepSeconds < kept.medianStepSeconds) best.set(method, m);
-        log(`  step ${m.medianStepSeconds.toFixed(2)} s, ${m.tokensPerSecond.toFixed(0)} tok/s, ${m.achievedGflops.toFixed(1)} GFLOP/s, peak RSS ${mb(m.maxRssBytes).toFixed(0)} MiB`);
+        log(`  step ${m.medianStepSeconds.toFixed(2)} s, ${m.tokensPerSecond.toFixed(0)} tok/s, ${m.achievedGflops.toFixed(1)} GFLOP/s, peak RSS ${mb(m.maxRssBytes).toFixed(0)} MiB, recompute ${m.recompute}`);
         if (torchPy && plan.model === 'bench' && (method === 'full' || method === 'lora' || method === 'lift')) {
           log(`train: PyTorch ${plan.model} ${method}`);
           noteLoad(`pytorch ${plan.model} ${method} round ${round + 1}`);

@@ -5,13 +5,16 @@
  * gradient clipping and the optimizer step on the host. Step 1 also holds the session compile
  * and is reported apart; the last step also writes the final checkpoint and is not timed.
  */
+import { readFileSync, rmSync } from 'node:fs';
 import { Container } from 'inversify';
 import { OnnxRuntimeBackend, type OrtBackendOptions } from '../src/adapters/backends/onnxruntime/backend.js';
+import { SafetensorsStore } from '../src/adapters/huggingface/tensor-store.js';
+import { WorkerKernelRunner, type WorkerRunnerOptions } from '../src/adapters/parallel/worker-runner.js';
 import { validateRunConfig } from '../src/core/config/validate.js';
 import type { StepRecord, TensorStore, TrainingLogger } from '../src/core/contracts.js';
 import { TOKENS } from '../src/core/di.js';
+import type { KernelRunnerFactory } from '../src/core/parallel.js';
 import { Registry } from '../src/core/registry.js';
-import type { Tensor } from '../src/core/tensor.js';
 import { FileCheckpointStore } from '../src/core/training/checkpoint.js';
 import { Trainer } from '../src/core/training/trainer.js';
 import { registerBuiltins } from '../src/plugins/index.js';
@@ -37,6 +40,12 @@ export interface TrainingSpec {
   profilePrefix?: string;
   /** Backend options to compare (e.g. { bindInitializersFrom: Infinity } for the embedded-initializer baseline). */
   backend?: OrtBackendOptions;
+  /** Host kernels (AdamW + fused clipping) on worker threads (default, as createLift binds them); false: on the main thread. */
+  hostThreads?: WorkerRunnerOptions | false;
+  /** Activation recomputation of the run (run config `recompute`); absent: the run config's default ('auto'). */
+  recompute?: 'auto' | 'layers' | 'none';
+  /** Hand the weights over to the run (TrainRequest.adoptWeights); default true, as train() does. false: the copy path, for comparison. */
+  adoptWeights?: boolean;
 }
 
 export interface TrainingMeasurement {
@@ -58,6 +67,8 @@ export interface TrainingMeasurement {
   trainableParams: number;
   optimizerStateBytes: number;
   maskBytes: number;
+  /** The recomputation the run used ('auto' decided). */
+  recompute: 'layers' | 'none';
   finalLoss: number;
   /** The loss of every step, in order (the check:cuda comparison of providers). */
   losses: number[];
@@ -65,6 +76,8 @@ export interface TrainingMeasurement {
   maxRssBytes: number;
   /** Resident bytes after the weights were made, at the loop's start, and after each step. */
   rssTrace: { weights: number; start: number; steps: number[] };
+  /** Peak resident bytes so far (Linux VmHWM) at the same points: which phase set the peak. */
+  peakTrace?: { weights: number; start: number; steps: number[] };
 }
 
 /** Method options of the benchmark: rank-16 budget for LIFT (k = (m+n)·16), LoRA r 16, α 32. */
@@ -78,6 +91,7 @@ class StepClock implements TrainingLogger {
   readonly marks: number[] = [];
   /** Resident memory at each mark, bytes: where the peak builds up. */
   readonly rss: number[] = [];
+  readonly hwm: number[] = [];
   readonly losses: number[] = [];
   start(): void {
     this.mark();
@@ -89,6 +103,17 @@ class StepClock implements TrainingLogger {
   private mark(): void {
     this.marks.push(now());
     this.rss.push(process.memoryUsage.rss());
+    this.hwm.push(peakRss());
+  }
+}
+
+/** VmHWM of this process in bytes (0 where /proc is absent). */
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -102,9 +127,12 @@ export async function measureTraining(spec: TrainingSpec): Promise<TrainingMeasu
   const weights = fastInitWeights(config, 1);
   const train = syntheticExamples(config, batch * spec.steps, seq);
   const rssWeights = process.memoryUsage.rss();
-  const mem = new Map<string, Map<string, Tensor>>();
-  // Checkpoints stay in memory: the benchmark measures training, not the disk.
-  const store: TensorStore = { save: (p, t) => void mem.set(p, new Map(t)), load: (p) => new Map(mem.get(p)!) };
+  const hwmWeights = peakRss();
+  // Checkpoints go to files, as train() writes them (safetensors, streamed from the tensors' own
+  // memory): the peak is what a user's run has, not that of copies a memory store would keep.
+  const outDir = `/tmp/lift-bench/${spec.model}-${spec.method}`;
+  rmSync(outDir, { recursive: true, force: true });
+  const store: TensorStore = new SafetensorsStore();
   const clock = new StepClock();
   const c = new Container();
   c.bind(TOKENS.Registry).toConstantValue(registerBuiltins(new Registry()));
@@ -112,6 +140,10 @@ export async function measureTraining(spec: TrainingSpec): Promise<TrainingMeasu
   c.bind(TOKENS.TensorStore).toConstantValue(store);
   c.bind(TOKENS.CheckpointStore).toConstantValue(new FileCheckpointStore(store));
   c.bind(TOKENS.TrainingLogger).toConstantValue(clock);
+  if (spec.hostThreads !== false) {
+    const threads = spec.hostThreads ?? {};
+    c.bind<KernelRunnerFactory>(TOKENS.KernelRunnerFactory).toConstantValue(() => new WorkerKernelRunner(threads));
+  }
   c.bind(Trainer).toSelf();
   const trainer = c.get(Trainer);
   const options = methodOptions(spec.method);
@@ -124,10 +156,13 @@ export async function measureTraining(spec: TrainingSpec): Promise<TrainingMeasu
     steps: spec.steps,
     batchSize: batch,
     evaluation: { generate: false },
-    output: { dir: `/tmp/lift-bench/${spec.model}-${spec.method}` },
+    ...(spec.recompute ? { recompute: spec.recompute } : {}),
+    output: { dir: outDir },
   });
   const t0 = now();
-  const res = await trainer.train({ run, model: { config, weights }, train, padTokenId: 0 });
+  // The weights are made for this run alone: hand them over, as train() does (no master copies).
+  const res = await trainer.train({ run, model: { config, weights }, train, padTokenId: 0, adoptWeights: spec.adoptWeights ?? true });
+  rmSync(outDir, { recursive: true, force: true });
   const m = clock.marks;
   const gaps = m.slice(1).map((t, i) => t - m[i]!);
   const warm = Math.max(1, spec.warmup);
@@ -152,9 +187,11 @@ export async function measureTraining(spec: TrainingSpec): Promise<TrainingMeasu
     trainableParams: res.trainableParams,
     optimizerStateBytes: res.optimizerStateBytes,
     maskBytes: res.maskBytes,
+    recompute: res.recompute,
     finalLoss: res.finalLoss,
     losses: clock.losses,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     rssTrace: { weights: rssWeights, start: clock.rss[0]!, steps: clock.rss.slice(1) },
+    ...(hwmWeights > 0 ? { peakTrace: { weights: hwmWeights, start: clock.hwm[0]!, steps: clock.hwm.slice(1) } } : {}),
   };
 }

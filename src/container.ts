@@ -6,9 +6,11 @@
 import { Container } from 'inversify';
 import { OnnxRuntimeBackend } from './adapters/backends/onnxruntime/backend.js';
 import { LazyOnnxRuntimeWebBackend } from './adapters/backends/onnxruntime-web/lazy.js';
+import { WorkerKernelRunner, type WorkerRunnerOptions } from './adapters/parallel/worker-runner.js';
 import { SafetensorsStore } from './adapters/huggingface/tensor-store.js';
 import type { Backend, CheckpointStore, CompileOptions, TensorStore, TrainingLogger } from './core/contracts.js';
 import { TOKENS } from './core/di.js';
+import type { KernelRunnerFactory } from './core/parallel.js';
 import { Registry } from './core/registry.js';
 import { FileCheckpointStore } from './core/training/checkpoint.js';
 import { Trainer } from './core/training/trainer.js';
@@ -23,6 +25,8 @@ export interface LiftOptions {
   compile?: CompileOptions;
   store?: TensorStore;
   logger?: TrainingLogger;
+  /** Host kernels (the optimizer update) on worker threads beside the main one; false keeps them on the main thread. */
+  hostThreads?: WorkerRunnerOptions | false;
 }
 
 /**
@@ -48,6 +52,10 @@ export async function createLift(options: LiftOptions = {}): Promise<Container> 
   container.bind<TensorStore>(TOKENS.TensorStore).toConstantValue(store);
   container.bind<CheckpointStore>(TOKENS.CheckpointStore).toConstantValue(new FileCheckpointStore(store));
   if (options.logger) container.bind<TrainingLogger>(TOKENS.TrainingLogger).toConstantValue(options.logger);
+  if (options.hostThreads !== false) {
+    const threads = options.hostThreads ?? {};
+    container.bind<KernelRunnerFactory>(TOKENS.KernelRunnerFactory).toConstantValue(() => new WorkerKernelRunner(threads));
+  }
   container.bind(Trainer).toSelf().inSingletonScope();
   container.bind(TOKENS.Trainer).toService(Trainer);
   return container;

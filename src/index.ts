@@ -24,6 +24,8 @@ export { readMasks, writeMasks, type MaskSet } from './adapters/export/masks.js'
 
 export * from './core/contracts.js';
 export * from './core/errors.js';
+export { InlineKernelRunner, KernelError, type ElementwiseKernel, type ElementwiseTask, type KernelRef, type KernelRunner, type KernelRunnerFactory } from './core/parallel.js';
+export { WorkerKernelRunner, DEFAULT_MIN_WORKER_ELEMENTS, type WorkerRunnerOptions } from './adapters/parallel/worker-runner.js';
 export { TOKENS } from './core/di.js';
 export { Registry, type ResolvedMethod } from './core/registry.js';
 export { COMMON_OPTIONS, blockOptions, type MethodSchema } from './core/config/method-options.js';

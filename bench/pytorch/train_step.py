@@ -148,9 +148,10 @@ class MaskedAdamW:
 
 
 def gemm_peak(spec):
-    """torch.mm fp32 GFLOP/s (the BLAS torch links: OpenBLAS with libopenblas0-pthread), the shapes of bench/matmul-peak.ts."""
+    """torch.mm fp32 GFLOP/s (the BLAS torch links: OpenBLAS with libopenblas0-pthread): the shapes of bench/matmul-peak.ts, or spec["shapes"] ([m, k, n, repeats] each)."""
     out = []
-    for (m, k, n, reps) in ((1024, 1024, 1024, 20), (4096, 4096, 1024, 6)):
+    shapes = spec.get("shapes") or ((1024, 1024, 1024, 20), (4096, 4096, 1024, 6))
+    for (m, k, n, reps) in shapes:
         a, b = torch.randn(m, k), torch.randn(k, n)
         for _ in range(2):
             torch.mm(a, b)

@@ -74,7 +74,20 @@ export interface CompareReport {
     executionProvider: string;
   };
   machine: { cpus: number; node: string; platform: string };
+  /**
+   * The base model before any fine-tuning, scored as the methods are: where they start from.
+   * Absent in reports written before it was measured.
+   */
+  base?: BaseScores;
   methods: MethodReport[];
+}
+
+export interface BaseScores {
+  /** On the test set, before fine-tuning. */
+  targetAccuracy: number | null;
+  /** On the source set (every run's sourceAccuracyBefore). */
+  sourceAccuracy: number | null;
+  sourceLoss: number | null;
 }
 
 /** Every Metrics key, in the order the docs and the schema list them. */

@@ -146,6 +146,9 @@ export async function compare(o: CompareOptions, context: CompareContext = {}): 
     say('evaluating the base model on the source set...');
     const before = await sourceScore(model.weights);
     say(`  base model: source fact recall ${(before.accuracy * 100).toFixed(1)}%, source loss ${before.loss.toFixed(4)}`);
+    say(`evaluating the base model on ${test.records.length} test records...`);
+    const baseTarget = await evaluateGeneration(backend, model.config, model.weights, test.records, tok, { ...evalOpts, isCorrect: answerMatches });
+    say(`  base model: target accuracy ${(baseTarget.accuracy * 100).toFixed(1)}%`);
 
     const seeds = Array.from({ length: o.seeds }, (_, i) => o.seed + i);
     const report: CompareReport = {
@@ -156,6 +159,7 @@ export async function compare(o: CompareOptions, context: CompareContext = {}): 
       data: { train: o.train, test: o.test, source: o.source, testRecords: test.records.length, sourceRecords: source.records.length },
       settings: { steps: o.steps, seeds, batchSize: o.batchSize, maxLength: o.maxLength, backend: backend.name, executionProvider: o.executionProvider },
       machine: { cpus: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
+      base: { targetAccuracy: baseTarget.accuracy, sourceAccuracy: before.accuracy, sourceLoss: before.loss },
       methods: o.methods.map((m) => ({ method: m, options: options[m]!, status: 'pending', runs: [] })),
     };
     context.onUpdate?.(report);

@@ -41,7 +41,8 @@ export interface ExportSource {
   config: ModelConfig;
   /** The base model as the run names it (recorded in adapters and deltas). */
   baseModel: string;
-  base: ReadonlyMap<string, Tensor<'float32'>>;
+  /** The base weights (peft and delta read them), or how to get them when they are needed (read once). */
+  base: ReadonlyMap<string, Tensor<'float32'>> | (() => ReadonlyMap<string, Tensor<'float32'>>);
   /** The fine-tuned weights, every target merged (float32, exact). */
   merged: () => Map<string, Tensor<'float32'>>;
   /** The targets' adapter tensors (adapter() names); empty when the parametrization has none. */
@@ -106,6 +107,8 @@ export function writeExports(outDir: string, src: ExportSource, formats: readonl
   const modelDir = join(outDir, EXPORT_DIRS.hf);
   let merged: Map<string, Tensor<'float32'>> | undefined;
   const weights = () => (merged ??= src.merged());
+  let baseWeights: ReadonlyMap<string, Tensor<'float32'>> | undefined;
+  const base = () => (baseWeights ??= typeof src.base === 'function' ? src.base() : src.base);
   const record = (format: ExportFormat, files: string[]) => out.push({ format, dir: join(outDir, EXPORT_DIRS[format]), files, bytes: files.reduce((s, f) => s + statSync(f).size, 0) });
   // ONNX goes into the Hugging Face directory (transformers.js reads its config and tokenizer), so it needs hf.
   if (formats.includes('hf') || (formats.includes('onnx') && !existsSync(join(modelDir, CONFIG_FILE)))) {
@@ -122,13 +125,13 @@ export function writeExports(outDir: string, src: ExportSource, formats: readonl
       targetModules: modules,
       baseModel: src.baseModel,
       tensors: new Map(src.adapters),
-      baseHash: weightsHash(src.base, adaptedWeights(src.config, modules)),
+      baseHash: weightsHash(base(), adaptedWeights(src.config, modules)),
     });
     record('peft', files);
   }
   if (formats.includes('delta')) {
     const names = [...src.masks.keys()];
-    const d = makeDelta(src.base, weights(), names, { method: src.method, options: src.options, baseModel: src.baseModel });
+    const d = makeDelta(base(), weights(), names, { method: src.method, options: src.options, baseModel: src.baseModel });
     record('delta', [writeDelta(join(outDir, EXPORT_DIRS.delta), d).file]);
   }
   if (formats.includes('onnx')) {
@@ -144,12 +147,21 @@ function modelFiles(dir: string): string[] {
     .filter((f) => existsSync(f));
 }
 
-/** The export source of a run that just trained (lift train's end). */
-export function trainedSource(run: RunConfig, model: { config: ModelConfig; weights: ReadonlyMap<string, Tensor<'float32'>>; tokenizerDir: string }, result: TrainResult): ExportSource {
+/**
+ * The export source of a run that just trained (lift train's end). When the run adopted the
+ * model's weights (result.weightsAdopted: they hold the trained matrices now), the base that peft
+ * and delta read is loaded again from the model directory (`model.dir`, else run.model), only if
+ * a format needs it.
+ */
+export function trainedSource(
+  run: RunConfig,
+  model: { config: ModelConfig; weights: ReadonlyMap<string, Tensor<'float32'>>; tokenizerDir: string; dir?: string },
+  result: TrainResult,
+): ExportSource {
   return {
     config: model.config,
     baseModel: run.model,
-    base: model.weights,
+    base: result.weightsAdopted ? () => loadModelDir(model.dir ?? run.model).weights : model.weights,
     merged: result.weights,
     adapters: result.adapters,
     masks: result.masks,

@@ -47,6 +47,15 @@ export interface TrainOptions {
   onReady?: (info: ReadyInfo) => void;
   /** Called with the outcome while the run still holds its directory's lock: export here. */
   onTrained?: (outcome: TrainOutcome) => void | Promise<void>;
+  /**
+   * The run trains the target matrices of the model it loads in place instead of copying them
+   * (Trainer's TrainRequest.adoptWeights): one copy of each trained matrix in memory, not two.
+   * Default true: train() loads the model for this run alone. outcome.model.weights' target
+   * matrices then hold the trained weights, not the base (result.weightsAdopted says so);
+   * trainedSource reads the base from disk again for the exports that need it. false keeps
+   * model.weights the untouched base, at the cost of a copy of every trained matrix.
+   */
+  adoptWeights?: boolean;
 }
 
 export interface ReadyInfo {
@@ -56,6 +65,11 @@ export interface ReadyInfo {
 
 export interface TrainOutcome {
   result: TrainResult;
+  /**
+   * The model the run loaded. With adoptWeights (the default) and a method that writes W (every
+   * method but LoRA), its target matrices are the run's trained weights, not the base: reload
+   * model.dir for the base (trainedSource does).
+   */
   model: LoadedModel;
 }
 
@@ -126,6 +140,8 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         : {}),
       resume: Boolean(options.resume),
       ...(init ? { init: { adapter: init.adapter.tensors, source: init.source } } : {}),
+      // the model was loaded for this run alone: its trained matrices are the run's masters (no copy)
+      adoptWeights: options.adoptWeights ?? true,
     });
     const outcome = { result, model };
     await options.onTrained?.(outcome);

@@ -4,7 +4,9 @@
  */
 import type { Graph, Value } from './graph/graph.js';
 import type { ParamIO, ParamSource } from './model/params.js';
+import type { KernelRunner } from './parallel.js';
 import type { Rng } from './rng.js';
+import type { PortableRef, TaskPool } from './tasks.js';
 import type { Tensor } from './tensor.js';
 import type { Checkpoint } from './training/checkpoint-state.js';
 
@@ -53,6 +55,12 @@ export interface Backend {
   /** Resolves once the backend can run (e.g. the provider library is present); throws otherwise. */
   init?(): Promise<void>;
   compile(graph: Graph, outputs: readonly Value[], options?: CompileOptions): Promise<Executable>;
+  /**
+   * Optional: a pool of worker threads, each with DenseOps of this backend, on which portable
+   * mask selections run side by side (core/tasks.ts). Made on first use, stopped by dispose().
+   * Absent (browser, device backends): selections run on the calling thread.
+   */
+  taskPool?(): TaskPool | undefined;
   dispose?(): Promise<void>;
 }
 
@@ -99,6 +107,25 @@ export interface MaskStrategy {
    * `weight` (a float32 matrix [m, n]) that train.
    */
   select(weight: Tensor<'float32'>, budget: number, context: MaskContext): Promise<Int32Array>;
+  /**
+   * Optional: how another thread rebuilds this strategy: a module exporting a function
+   * `(options) => MaskStrategy`, and the options that give an equal strategy. A portable
+   * strategy's masks may be selected on a task pool, several at once; each selection then gets its
+   * own stream forked from the run's Rng in target order (pooled or not, so masks do not depend on
+   * the pool). Strategies without it select on the calling thread, one after another, from the
+   * run's Rng as it stands.
+   */
+  portable?(): PortableRef;
+}
+
+/**
+ * Where portable mask selections run (core sets it in the contexts below; parametrizations pass
+ * it on to selectMask): a task pool, and `after`, which settles when the previous target has
+ * taken its mask, so targets apply their masks in order.
+ */
+export interface MaskSelection {
+  readonly pool: TaskPool;
+  readonly after: Promise<unknown>;
 }
 
 // ---------------------------------------------------------------- optimizers
@@ -118,6 +145,20 @@ export interface Optimizer {
   readonly name: string;
   step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number): void;
   /**
+   * Optional: the same step with global-norm clipping fused and the elementwise work on `runner`'s
+   * threads. Each gradient value is first multiplied by `gradScale` and rounded to float32, exactly
+   * what scaling the gradients in place before step() stores (gradScale 1: no clipping), so the
+   * result is bit for bit step()'s after an in-place scale. The gradients are consumed: the runner
+   * may move them to another thread and leave them detached.
+   */
+  stepOn?(
+    runner: KernelRunner,
+    params: ReadonlyMap<string, Float32Array>,
+    grads: ReadonlyMap<string, Float32Array>,
+    lr: number,
+    gradScale: number,
+  ): Promise<void>;
+  /**
    * The mask of `name` changed from oldIndices to newIndices (both sorted). State of entries in
    * both carries over, new entries start at zero, entries that left drop their state. The step
    * counter is kept.
@@ -125,7 +166,13 @@ export interface Optimizer {
   remap(name: string, oldIndices: Int32Array, newIndices: Int32Array): void;
   /** Bytes of optimizer state held now. */
   stateBytes(): number;
+  /** A snapshot of the state (copies of every buffer). */
   state(): OptimizerState;
+  /**
+   * The state with its buffers as views of the live ones (no copy), valid until the next step or
+   * remap: for a checkpoint written out at once. Absent: state().
+   */
+  stateView?(): OptimizerState;
   load(state: OptimizerState): void;
 }
 
@@ -184,6 +231,8 @@ export interface ParametrizationContext {
   readonly initRng: Rng;
   /** Where big dense products run. */
   readonly ops?: DenseOps;
+  /** Set by core when this target's mask selection runs on a task pool. */
+  readonly selection?: MaskSelection;
 }
 
 export interface RefreshContext {
@@ -195,6 +244,8 @@ export interface RefreshContext {
   readonly ops?: DenseOps;
   /** The capabilities of the backend the run's graphs are compiled for. */
   readonly layout: BackendCapabilities;
+  /** Set by core when this target's mask selection runs on a task pool. */
+  readonly selection?: MaskSelection;
 }
 
 /** How a target enters one compiled training graph, and what it feeds at every run. */
@@ -227,7 +278,16 @@ export interface TrainableTarget {
   refresh?(ctx: RefreshContext): Promise<{ changed: number; bindingsStale: boolean }>;
   /** The effective weight W' [rows, cols] as a new tensor (evaluation, export). */
   merged(): Tensor<'float32'>;
-  /** The tensors a checkpoint holds for this target, by name. */
+  /**
+   * W' without a copy where the target holds it whole (sparse: its values folded into the master
+   * W, dense: W): a view of the live state, valid until training continues; read it, never write
+   * it. Absent: merged() (LoRA computes W + (α/r)·B·A anew anyway).
+   */
+  mergedView?(): Tensor<'float32'>;
+  /**
+   * The tensors a checkpoint holds for this target, by name. They may be views of the live state
+   * (no copy): a CheckpointStore writes them out at once or copies what it keeps.
+   */
   checkpoint(): Map<string, Tensor>;
   /** Restores from a checkpoint's tensors; `need` returns a tensor's data or throws naming it. */
   restore(need: (key: string, length: number) => Tensor['data']): void;
@@ -261,6 +321,13 @@ export interface Parametrization {
   readonly options?: OptionsFragment;
   /** Whether it needs a mask strategy (the method must name one). */
   readonly needsStrategy?: boolean;
+  /**
+   * Its targets never write the weight W they are created with (training changes other tensors
+   * only, e.g. LoRA's factors). Core then hands create() the caller's array instead of a master
+   * copy: one copy of each frozen matrix in the process, not two. The caller's weights must then
+   * stay unchanged while the targets live (they are the frozen base).
+   */
+  readonly readsWeightOnly?: boolean;
   /** Fills options whose defaults depend on others (LoRA: alpha = 2·rank). */
   complete?(options: MethodOptions): MethodOptions;
   /**
@@ -302,7 +369,11 @@ export type OptimizerFactory = (options: MethodOptions) => Optimizer;
 
 /** Reads and writes named tensors as one file (the Hugging Face adapter stores safetensors). */
 export interface TensorStore {
-  /** Writes atomically: a crash leaves either the old file or the new one. */
+  /**
+   * Writes atomically: a crash leaves either the old file or the new one. The tensors may be
+   * views of live training state (a checkpoint's trained matrices): write them out before
+   * returning, or copy what is kept.
+   */
   save(path: string, tensors: ReadonlyMap<string, Tensor>, metadata?: Record<string, string>): void;
   load(path: string): Map<string, Tensor>;
 }
@@ -312,7 +383,11 @@ export interface TensorStore {
  * (FileCheckpointStore), memory in a browser tab. The trainer never touches a file itself.
  */
 export interface CheckpointStore {
-  /** Keeps a complete checkpoint of the run writing to `outDir` (older ones may go); returns where. */
+  /**
+   * Keeps a complete checkpoint of the run writing to `outDir` (older ones may go); returns where.
+   * Its tensors and optimizer buffers may be views of the live run, which changes them with the
+   * next step: write them out now or keep copies (MemoryCheckpointStore copies).
+   */
   save(outDir: string, checkpoint: Omit<Checkpoint, 'dir'>): string;
   /** The newest complete checkpoint of the run writing to `outDir`, or null when it has none. */
   latest(outDir: string): Checkpoint | null;

@@ -9,4 +9,6 @@ export const TOKENS = {
   CheckpointStore: Symbol.for('lift-sft.CheckpointStore'),
   TrainingLogger: Symbol.for('lift-sft.TrainingLogger'),
   Trainer: Symbol.for('lift-sft.Trainer'),
+  /** Optional: a KernelRunnerFactory (core/parallel.ts) for host work on worker threads. */
+  KernelRunnerFactory: Symbol.for('lift-sft.KernelRunnerFactory'),
 } as const;

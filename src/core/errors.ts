@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'E_RESUME'
   | 'E_LOCKED'
   | 'E_IO'
+  | 'E_KERNEL'
   | 'E_INTERNAL';
 
 export class LiftError extends Error {
@@ -231,5 +232,16 @@ export class HostError extends LiftError {
 export class InvalidArgumentError extends LiftError {
   constructor(message: string, details?: Record<string, unknown>) {
     super('E_INVALID_ARGUMENT', message, details);
+  }
+}
+
+/**
+ * A host kernel failed on a thread, or a worker thread died: the step was not (fully) applied
+ * (core/parallel.ts). Defined here, with the other typed errors, so a kernel's failure on a worker
+ * thread crosses back as this same class (core/tasks.ts reviveError).
+ */
+export class KernelError extends LiftError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('E_KERNEL', message, details);
   }
 }

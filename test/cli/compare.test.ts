@@ -44,6 +44,10 @@ describe('lift compare', function () {
       assert.equal(m.runs[0]!.lossCurve.length, quick.steps, m.method);
       assert.equal(m.runs[0]!.sourceAccuracyBefore, report.methods[0]!.runs[0]!.sourceAccuracyBefore);
     }
+    // The base model is scored once, as the runs are: its source scores are every run's "before".
+    assert.equal(report.base?.sourceAccuracy, report.methods[0]!.runs[0]!.sourceAccuracyBefore);
+    assert.equal(report.base?.sourceLoss, report.methods[0]!.runs[0]!.sourceLossBefore);
+    assert.ok(report.base!.targetAccuracy! >= 0 && report.base!.targetAccuracy! <= 1);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     assert.match(md, /\| lift /);
     assert.match(md, /\| lora /);

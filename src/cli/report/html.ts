@@ -7,7 +7,7 @@ import { buildClaims, claimsTable } from './claims.js';
 import { accuracyVsParamsChart, accuracyVsRetentionChart, lossCurvesChart, type Chart } from './charts.js';
 import { MISSING, escapeXml as esc, formatOptions } from './format.js';
 import { seriesStyle } from './svg.js';
-import { buildTable, displayNames, provenance, runsSummary, setupSummary, type TableModel } from './table.js';
+import { baseSummary, buildTable, displayNames, provenance, runsSummary, setupSummary, type TableModel } from './table.js';
 import type { CompareReport } from '../../api/compare-report.js';
 
 const CSS = `
@@ -64,6 +64,7 @@ export function renderHtml(report: CompareReport): string {
     '<main>',
     `<h1>${esc(title)}</h1>`,
     `<p class="setup">${setupSummary(report).map(esc).join(' · ')}</p>`,
+    ...(baseSummary(report) ? [`<p class="base">${esc(baseSummary(report)!)}</p>`] : []),
     renderClaims(report),
     renderTable(table),
     tableNotes(table),

@@ -4,7 +4,7 @@
  */
 import { buildClaims, claimsTable } from './claims.js';
 import { MISSING, escapeMarkdown, formatOptions } from './format.js';
-import { buildTable, provenance, runsSummary, setupSummary, type TableModel } from './table.js';
+import { baseSummary, buildTable, provenance, runsSummary, setupSummary, type TableModel } from './table.js';
 import type { CompareReport } from '../../api/compare-report.js';
 
 /** The comparison table alone, as GitHub-flavoured Markdown. */
@@ -14,7 +14,17 @@ export function formatTable(report: CompareReport): string {
 
 export function renderMarkdown(report: CompareReport): string {
   const table = buildTable(report);
-  const lines = [`# lift compare: ${escapeMarkdown(report.model.modelType)}`, '', setupSummary(report).map(escapeMarkdown).join(' · '), '', ...renderClaims(report), renderTable(table), ''];
+  const base = baseSummary(report);
+  const lines = [
+    `# lift compare: ${escapeMarkdown(report.model.modelType)}`,
+    '',
+    setupSummary(report).map(escapeMarkdown).join(' · '),
+    '',
+    ...(base ? [escapeMarkdown(base), ''] : []),
+    ...renderClaims(report),
+    renderTable(table),
+    '',
+  ];
   const notes = tableNotes(table);
   if (notes) lines.push(notes, '');
   lines.push('## Methods', '');

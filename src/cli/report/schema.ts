@@ -134,8 +134,13 @@ export const reportSchema = {
       executionProvider: nonEmptyString,
     }),
     machine: object({ cpus: positive, node: { type: 'string' }, platform: { type: 'string' } }),
+    base: object({
+      targetAccuracy: metricSchema(METRIC_BOUNDS.targetAccuracy, false),
+      sourceAccuracy: metricSchema(METRIC_BOUNDS.sourceAccuracyBefore, false),
+      sourceLoss: metricSchema(METRIC_BOUNDS.sourceLossBefore, false),
+    }),
     methods: { type: 'array', minItems: 1, items: { $ref: '#/definitions/method' } },
-  }),
+  }, ['base']),
 } as const;
 
 let compiled: ValidateFunction | undefined;

@@ -34,6 +34,14 @@ export function setupSummary(report: CompareReport): string[] {
   ];
 }
 
+/** Where the methods start from, in one plain-text sentence (absent from older reports). */
+export function baseSummary(report: CompareReport): string | undefined {
+  const b = report.base;
+  if (!b) return undefined;
+  const pct = (v: number | null) => (isValue(v) ? `${(v * 100).toFixed(1)}%` : MISSING);
+  return `Before fine-tuning, the base model scores ${pct(b.targetAccuracy)} target accuracy and ${pct(b.sourceAccuracy)} source accuracy.`;
+}
+
 /** Where and how the report was made, in one plain-text line. */
 export function provenance(report: CompareReport): string {
   const m = report.machine;

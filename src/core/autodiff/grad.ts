@@ -7,6 +7,7 @@ import { GraphBuildError, NoGradientError } from '../errors.js';
 import type { Graph, Node, Value } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import { isFloat } from '../tensor.js';
+import { Recomputation, type RecomputeSegment } from './recompute.js';
 import { gradientRule } from './registry.js';
 import './rules/index.js';
 import { filled } from './util.js';
@@ -14,6 +15,12 @@ import { filled } from './util.js';
 export interface GradOptions {
   /** Gradient of the loss itself (defaults to ones: d loss / d loss). */
   seed?: Value;
+  /**
+   * Segments whose backward recomputes the forward values it reads from the segment's input
+   * (activation recomputation, recompute.ts) instead of keeping the forward's alive. The same
+   * numbers either way; less memory, one more forward of each segment.
+   */
+  recompute?: readonly RecomputeSegment[];
 }
 
 export function grad(graph: Graph, loss: Value, wrt: readonly Value[], options: GradOptions = {}): Value[] {
@@ -57,6 +64,8 @@ export function grad(graph: Graph, loss: Value, wrt: readonly Value[], options: 
   };
 
   accumulate(loss, options.seed ?? filled(loss, 1));
+  const recompute = options.recompute?.length ? new Recomputation(options.recompute) : undefined;
+  const gradSoFar = (v: Value) => (pending.has(v) ? total(v) : undefined);
   const nodes: Node[] = graph.nodes.slice();
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i]!;
@@ -65,7 +74,8 @@ export function grad(graph: Graph, loss: Value, wrt: readonly Value[], options: 
     const rule = gradientRule(node.op);
     if (!rule) throw new NoGradientError(node.op);
     const dys = node.outputs.map(total);
-    const dxs = rule(node, dys, node.inputs.map(onPath));
+    const seen = recompute ? recompute.view(node, gradSoFar, dys) : node;
+    const dxs = rule(seen, dys, node.inputs.map(onPath));
     node.inputs.forEach((x, j) => {
       const dx = dxs[j];
       if (dx && onPath(x)) accumulate(x, dx);

@@ -63,6 +63,12 @@ export const RUN_SCHEMA = {
     batchSize: { type: 'integer', minimum: 1, default: 8 },
     gradientAccumulation: { type: 'integer', minimum: 1, default: 1 },
     maxGradNorm: { type: 'number', minimum: 0, default: 1, description: '0 disables clipping.' },
+    recompute: {
+      enum: ['auto', 'layers', 'none'],
+      default: 'auto',
+      description:
+        "Activation recomputation: 'layers' recomputes each decoder layer's activations from its input in the backward pass, so only layer inputs stay in memory between forward and backward (the same function, float32 rounding may differ; about one more forward pass per step); 'none' keeps them; 'auto' takes 'layers' when the activations a step keeps (estimated from the model's shape, batchSize and data.maxLength) reach 256 MiB, 'none' below.",
+    },
     steps: { type: 'integer', minimum: 1, description: 'Optimizer steps; overrides epochs.' },
     epochs: { type: 'number', exclusiveMinimum: 0, default: 1 },
     evaluation: {
@@ -116,6 +122,7 @@ export interface RunConfig {
   batchSize: number;
   gradientAccumulation: number;
   maxGradNorm: number;
+  recompute: 'auto' | 'layers' | 'none';
   steps?: number;
   epochs: number;
   evaluation: { every: number; maxRecords: number; generate: boolean; maxNewTokens: number };

@@ -219,22 +219,45 @@ export function cholesky(c: Float64Array, n: number, relTol = 1e-13): Float64Arr
     if (!(s > floor)) return undefined;
     const ljj = Math.sqrt(s);
     L[rj + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      const ri = i * n;
-      // four partial sums: the loop is bound by the add latency, not by the multiplies
-      let t0 = c[ri + j]!;
-      let t1 = 0;
-      let t2 = 0;
-      let t3 = 0;
+    const inv = 1 / ljj;
+    // two rows at a time share the loads of row j; two partial sums each (the loop is bound by
+    // loads and add latency, not by the multiplies)
+    let i = j + 1;
+    for (; i + 1 < n; i += 2) {
+      const ra = i * n;
+      const rb = ra + n;
+      let a0 = c[ra + j]!;
+      let a1 = 0;
+      let b0 = c[rb + j]!;
+      let b1 = 0;
       let k = 0;
-      for (; k + 3 < j; k += 4) {
-        t0 -= L[ri + k]! * L[rj + k]!;
-        t1 -= L[ri + k + 1]! * L[rj + k + 1]!;
-        t2 -= L[ri + k + 2]! * L[rj + k + 2]!;
-        t3 -= L[ri + k + 3]! * L[rj + k + 3]!;
+      for (; k + 1 < j; k += 2) {
+        const x0 = L[rj + k]!;
+        const x1 = L[rj + k + 1]!;
+        a0 -= L[ra + k]! * x0;
+        a1 -= L[ra + k + 1]! * x1;
+        b0 -= L[rb + k]! * x0;
+        b1 -= L[rb + k + 1]! * x1;
       }
-      for (; k < j; k++) t0 -= L[ri + k]! * L[rj + k]!;
-      L[ri + j] = (t0 + t1 + (t2 + t3)) / ljj;
+      if (k < j) {
+        const x0 = L[rj + k]!;
+        a0 -= L[ra + k]! * x0;
+        b0 -= L[rb + k]! * x0;
+      }
+      L[ra + j] = (a0 + a1) * inv;
+      L[rb + j] = (b0 + b1) * inv;
+    }
+    if (i < n) {
+      const ra = i * n;
+      let a0 = c[ra + j]!;
+      let a1 = 0;
+      let k = 0;
+      for (; k + 1 < j; k += 2) {
+        a0 -= L[ra + k]! * L[rj + k]!;
+        a1 -= L[ra + k + 1]! * L[rj + k + 1]!;
+      }
+      if (k < j) a0 -= L[ra + k]! * L[rj + k]!;
+      L[ra + j] = (a0 + a1) * inv;
     }
   }
   return L;
@@ -242,40 +265,58 @@ export function cholesky(c: Float64Array, n: number, relTol = 1e-13): Float64Arr
 
 /** The inverse of the n×n lower triangular row-major L (itself lower triangular). */
 export function invertLower(L: Float64Array, n: number): Float64Array {
-  // Column j of X = L⁻¹ by forward substitution L·x = e_j into a contiguous work vector; the
-  // inner products run along rows of L and along x, both contiguous.
+  // Columns j and j+1 of X = L⁻¹ at once by forward substitution L·x = e_j, L·y = e_{j+1} into
+  // contiguous work vectors: each row of L is loaded once for both inner products.
   const X = new Float64Array(n * n);
   const x = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
+  const y = new Float64Array(n);
+  let j = 0;
+  for (; j + 1 < n; j += 2) {
+    const r1 = (j + 1) * n;
     x[j] = 1 / L[j * n + j]!;
-    for (let i = j + 1; i < n; i++) {
+    y[j] = 0;
+    x[j + 1] = -(L[r1 + j]! * x[j]!) / L[r1 + j + 1]!;
+    y[j + 1] = 1 / L[r1 + j + 1]!;
+    for (let i = j + 2; i < n; i++) {
       const ri = i * n;
       let s0 = 0;
       let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
+      let t0 = 0;
+      let t1 = 0;
       let k = j;
-      for (; k + 3 < i; k += 4) {
-        s0 += L[ri + k]! * x[k]!;
-        s1 += L[ri + k + 1]! * x[k + 1]!;
-        s2 += L[ri + k + 2]! * x[k + 2]!;
-        s3 += L[ri + k + 3]! * x[k + 3]!;
+      for (; k + 1 < i; k += 2) {
+        const l0 = L[ri + k]!;
+        const l1 = L[ri + k + 1]!;
+        s0 += l0 * x[k]!;
+        s1 += l1 * x[k + 1]!;
+        t0 += l0 * y[k]!;
+        t1 += l1 * y[k + 1]!;
       }
-      for (; k < i; k++) s0 += L[ri + k]! * x[k]!;
-      x[i] = -(s0 + s1 + (s2 + s3)) / L[ri + i]!;
+      if (k < i) {
+        const l0 = L[ri + k]!;
+        s0 += l0 * x[k]!;
+        t0 += l0 * y[k]!;
+      }
+      const d = 1 / L[ri + i]!;
+      x[i] = -(s0 + s1) * d;
+      y[i] = -(t0 + t1) * d;
     }
-    for (let i = j; i < n; i++) X[i * n + j] = x[i]!;
+    for (let i = j; i < n; i++) {
+      X[i * n + j] = x[i]!;
+      X[i * n + j + 1] = y[i]!;
+    }
   }
+  if (j < n) X[j * n + j] = 1 / L[j * n + j]!;
   return X;
 }
 
 /**
  * The `count` smallest eigenpairs of the symmetric n×n row-major matrix `a` (not modified), for
  * when few are needed (randomized SVD needs the l − r directions it drops): Householder
- * tridiagonalization (2n³ flops, no accumulation of Q), eigenvalues of the tridiagonal matrix by
- * Sturm-sequence bisection, eigenvectors by inverse iteration (orthogonalized against each other),
- * transformed back through the stored reflectors. About a sixth of symmetricEigen's work when
- * count ≪ n.
+ * tridiagonalization (2n³ flops, no accumulation of Q), all eigenvalues of the tridiagonal matrix
+ * by implicit QL without vectors (O(n²); Sturm-sequence bisection as the fall-back), eigenvectors
+ * by inverse iteration (orthogonalized within clusters of close eigenvalues), transformed back
+ * through the stored reflectors. About a sixth of symmetricEigen's work when count ≪ n.
  */
 export function symmetricEigenSmallest(a: Float64Array, n: number, count: number): SymmetricEigen {
   const k = Math.max(0, Math.min(count, n));
@@ -355,29 +396,42 @@ export function symmetricEigenSmallest(a: Float64Array, n: number, count: number
   }
   if (n >= 1) d[n - 1] = w[(n - 1) * n + n - 1]!;
 
-  const values = new Float64Array(k);
-  for (let j = 0; j < k; j++) values[j] = tridiagonalEigenvalue(d, e, n, j);
+  const values = tridiagonalEigenvalues(d, e, n, k);
+  // Inverse iteration keeps a vector orthogonal only to those of its cluster (eigenvalues chained
+  // by gaps ≤ 1e-3·‖T‖, LAPACK dstein's criterion): beyond it, the vectors are orthogonal to
+  // ~ε·‖T‖/gap ≤ 1e-12 by themselves.
+  let tnorm = 0;
+  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]!) + (i > 0 ? Math.abs(e[i - 1]!) : 0) + (i < n - 1 ? Math.abs(e[i]!) : 0));
+  const ortol = 1e-3 * tnorm;
+  const cluster = new Int32Array(k); // index of the first vector of j's cluster
+  for (let j = 1; j < k; j++) cluster[j] = values[j]! - values[j - 1]! <= ortol ? cluster[j - 1]! : j;
   const vectors = new Float64Array(k * n);
-  const z = new Float64Array(n);
-  const basis: Float64Array[] = []; // eigenvectors of the tridiagonal matrix found so far
-  for (let j = 0; j < k; j++) {
-    inverseIteration(d, e, n, values[j]!, z, basis, j);
-    // back through the reflectors: x = H_0 ⋯ H_{n−3} z
-    for (let c = reflectors.length - 1; c >= 0; c--) {
-      const { v, tau } = reflectors[c]!;
-      if (tau === 0) continue;
-      let s = 0;
-      for (let i = 0; i < v.length; i++) s += v[i]! * z[c + 1 + i]!;
-      s *= tau;
-      for (let i = 0; i < v.length; i++) z[c + 1 + i]! -= s * v[i]!;
+  const work = inverseIterationWork(n);
+  for (let j = 0; j < k; j++) inverseIteration(d, e, n, values[j]!, vectors, j, cluster[j]!, work);
+  // back through the reflectors, all vectors at once: x = H_0 ⋯ H_{n−3} z
+  for (let c = reflectors.length - 1; c >= 0; c--) {
+    const { v, tau } = reflectors[c]!;
+    if (tau === 0) continue;
+    const len = v.length;
+    for (let j = 0; j < k; j++) {
+      const o = j * n + c + 1;
+      let s0 = 0;
+      let s1 = 0;
+      let i = 0;
+      for (; i + 1 < len; i += 2) {
+        s0 += v[i]! * vectors[o + i]!;
+        s1 += v[i + 1]! * vectors[o + i + 1]!;
+      }
+      if (i < len) s0 += v[i]! * vectors[o + i]!;
+      const sc = (s0 + s1) * tau;
+      for (i = 0; i < len; i++) vectors[o + i]! -= sc * v[i]!;
     }
-    vectors.set(z, j * n);
   }
   // the back-transformed vectors inherit the tridiagonal ones' orthogonality; one Gram–Schmidt
-  // sweep removes what inverse iteration left between close eigenvalues
+  // sweep within each cluster removes what inverse iteration left between close eigenvalues
   for (let j = 0; j < k; j++) {
     const rj = j * n;
-    for (let i = 0; i < j; i++) {
+    for (let i = cluster[j]!; i < j; i++) {
       const ri = i * n;
       let dot = 0;
       for (let t = 0; t < n; t++) dot += vectors[ri + t]! * vectors[rj + t]!;
@@ -389,6 +443,79 @@ export function symmetricEigenSmallest(a: Float64Array, n: number, count: number
     for (let t = 0; t < n; t++) vectors[rj + t]! /= nrm;
   }
   return { values, vectors };
+}
+
+/**
+ * The `count` smallest eigenvalues (ascending) of the symmetric tridiagonal (d, e) (e[i] couples
+ * i and i+1; neither is modified): all n by the implicit QL algorithm without vectors (tql1,
+ * O(n²)), which also bounds their absolute error by ~ε·‖T‖ as bisection does; bisection for each
+ * in the (never seen) case that QL does not converge.
+ */
+function tridiagonalEigenvalues(d0: Float64Array, e0: Float64Array, n: number, count: number): Float64Array {
+  const d = Float64Array.from(d0.subarray(0, n));
+  const e = new Float64Array(n);
+  for (let i = 0; i < n - 1; i++) e[i] = e0[i]!;
+  let f = 0;
+  let tst1 = 0;
+  const eps = 2 ** -52;
+  let converged = true;
+  for (let l = 0; l < n && converged; l++) {
+    tst1 = Math.max(tst1, Math.abs(d[l]!) + Math.abs(e[l]!));
+    let m = l;
+    while (m < n - 1 && Math.abs(e[m]!) > eps * tst1) m++;
+    if (m > l) {
+      let iter = 0;
+      do {
+        if (++iter > 60) {
+          converged = false;
+          break;
+        }
+        let g = d[l]!;
+        let p = (d[l + 1]! - g) / (2 * e[l]!);
+        let r = hypot(p, 1);
+        if (p < 0) r = -r;
+        d[l] = e[l]! / (p + r);
+        d[l + 1] = e[l]! * (p + r);
+        const dl1 = d[l + 1]!;
+        let h = g - d[l]!;
+        for (let i = l + 2; i < n; i++) d[i]! -= h;
+        f += h;
+        p = d[m]!;
+        let c = 1;
+        let c2 = c;
+        let c3 = c;
+        const el1 = e[l + 1]!;
+        let s = 0;
+        let s2 = 0;
+        for (let i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i]!;
+          h = c * p;
+          r = hypot(p, e[i]!);
+          e[i + 1] = s * r;
+          s = e[i]! / r;
+          c = p / r;
+          p = c * d[i]! - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]!);
+        }
+        p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+      } while (Math.abs(e[l]!) > eps * tst1);
+    }
+    d[l] = d[l]! + f;
+    e[l] = 0;
+  }
+  const k = Math.max(0, Math.min(count, n));
+  if (!converged || !d.every(Number.isFinite)) {
+    const values = new Float64Array(k);
+    for (let j = 0; j < k; j++) values[j] = tridiagonalEigenvalue(d0, e0, n, j);
+    return values;
+  }
+  d.sort();
+  return d.slice(0, k);
 }
 
 /** Eigenvalues of the tridiagonal (d, e) below x (the Sturm sequence count). */
@@ -425,21 +552,39 @@ function tridiagonalEigenvalue(d: Float64Array, e: Float64Array, n: number, j: n
   return (lo + hi) / 2;
 }
 
+interface InverseIterationWork {
+  u0: Float64Array;
+  u1: Float64Array;
+  u2: Float64Array;
+  l: Float64Array;
+  swapped: Uint8Array;
+}
+
+function inverseIterationWork(n: number): InverseIterationWork {
+  return { u0: new Float64Array(n), u1: new Float64Array(n), u2: new Float64Array(n), l: new Float64Array(n), swapped: new Uint8Array(n) };
+}
+
 /**
- * Eigenvector of the tridiagonal (d, e) for the eigenvalue λ into z: three solves of
- * (T − λI)·z = z by elimination with partial pivoting, each orthogonalized against the
- * eigenvectors found before (`basis`, which z is appended to).
+ * Eigenvector of the tridiagonal (d, e) for the eigenvalue λ into row j of `vectors`: three
+ * solves of (T − λI)·z = z by elimination with partial pivoting, each orthogonalized against the
+ * rows `from` … j − 1 found before (its cluster).
  */
-function inverseIteration(d: Float64Array, e: Float64Array, n: number, lambda: number, z: Float64Array, basis: Float64Array[], j: number): void {
+function inverseIteration(
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  lambda: number,
+  vectors: Float64Array,
+  j: number,
+  from: number,
+  work: InverseIterationWork,
+): void {
   let norm = 0;
   for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]!) + (i > 0 ? Math.abs(e[i - 1]!) : 0) + (i < n - 1 ? Math.abs(e[i]!) : 0));
   const pivotFloor = Math.max(norm, Number.MIN_VALUE) * Number.EPSILON;
   // LU of T − λI with partial pivoting: U has diagonals u0, u1, u2; l holds the multipliers
-  const u0 = new Float64Array(n);
-  const u1 = new Float64Array(n);
-  const u2 = new Float64Array(n);
-  const l = new Float64Array(n);
-  const swapped = new Uint8Array(n);
+  const { u0, u1, u2, l, swapped } = work;
+  swapped.fill(0);
   for (let i = 0; i < n; i++) {
     u0[i] = d[i]! - lambda;
     u1[i] = i < n - 1 ? e[i]! : 0;
@@ -469,6 +614,7 @@ function inverseIteration(d: Float64Array, e: Float64Array, n: number, lambda: n
     }
   }
   if (Math.abs(u0[n - 1]!) < pivotFloor) u0[n - 1] = pivotFloor;
+  const z = vectors.subarray(j * n, (j + 1) * n);
   for (let i = 0; i < n; i++) z[i] = 1 / Math.sqrt(n) + ((i * 0.6180339887) % 1) * 1e-3;
   for (let iter = 0; iter < 3; iter++) {
     // forward: apply the row swaps and multipliers
@@ -489,10 +635,11 @@ function inverseIteration(d: Float64Array, e: Float64Array, n: number, lambda: n
       const piv = Math.abs(u0[i]!) < pivotFloor ? (u0[i]! < 0 ? -pivotFloor : pivotFloor) : u0[i]!;
       z[i] = s / piv;
     }
-    for (const b of basis) {
+    for (let b = from; b < j; b++) {
+      const ob = b * n;
       let dot = 0;
-      for (let i = 0; i < n; i++) dot += b[i]! * z[i]!;
-      for (let i = 0; i < n; i++) z[i]! -= dot * b[i]!;
+      for (let i = 0; i < n; i++) dot += vectors[ob + i]! * z[i]!;
+      for (let i = 0; i < n; i++) z[i]! -= dot * vectors[ob + i]!;
     }
     let nrm = 0;
     for (let i = 0; i < n; i++) nrm += z[i]! * z[i]!;
@@ -504,5 +651,4 @@ function inverseIteration(d: Float64Array, e: Float64Array, n: number, lambda: n
     }
     for (let i = 0; i < n; i++) z[i]! /= nrm;
   }
-  basis.push(Float64Array.from(z));
 }

@@ -177,14 +177,17 @@ export async function lowRankReconstruction(
  * n·l-sized operation on DenseOps and only l×l float64 work on the host:
  *
  * - The sketch lives on the smaller side p = min(m, n) of W (so Gram matrices are l×l from
- *   [l, p] rows); Â is W or Wᵀ accordingly, through the transpose flags, never copied.
+ *   [l, p] rows); Â is W or Wᵀ accordingly, through the transpose flags, never copied. Its test
+ *   matrix is Rademacher (±1), 32 entries per draw of the Rng.
  * - Orthonormalization is Cholesky QR: G = Y·Yᵀ in float64, L = chol(G), Q = L⁻¹·Y. After a
  *   full power step Y = ÂÂᵀQ (one orthonormalization per step, as the condition number of
- *   Y in float64 allows); the final basis gets two passes (CholeskyQR2), orthonormal to float32
- *   rounding. A Gram that is numerically singular (W of rank below l) falls back to the
+ *   Y in float64 allows); intermediate Grams are float32 products until one's Cholesky fails.
+ *   The final basis gets CholeskyQR2's second pass only when the float64 Gram after the first
+ *   shows it off orthonormality by more than float32 rounding (one pass usually leaves ~1e-7).
+ *   A Gram that is numerically singular (W of rank below l) falls back to the
  *   eigendecomposition of G, dropping null directions.
  * - The truncation of B = QᵀÂ [l, D] to rank r needs only the l − r eigenvectors V_d of the
- *   float64 Gram B·Bᵀ that it drops (symmetricEigenSmallest): Ŵ_r = Qᵀ·(I − V_d·V_dᵀ)·B.
+ *   float64 Gram B·Bᵀ that it drops (symmetricEigenSmallest): Ŵ_r = ((I − V_d·V_dᵀ)·Q)ᵀ·B.
  */
 export async function randomizedLowRank(w: Float32Array, m: number, n: number, rank: number, options: RandomizedSvdOptions): Promise<Float32Array> {
   checkMatrix(w, m, n);
@@ -204,43 +207,43 @@ export async function randomizedLowRank(w: Float32Array, m: number, n: number, r
   const toDomain = (q: Float32Array, k: number) => ops.matmul(q, [k, R], w, shapeW, t ? { transB: true } : {});
 
   let l = Math.min(rank + oversampling, R);
-  const omega = gaussianSketch(options.rng, l * D);
-  // Intermediate bases only need to be well conditioned: their Gram is a float32 product. The
-  // final basis is orthonormalized twice on float64 Grams.
-  let q = await orthonormalRows(ops, gram, await toRange(omega, l), l, R, 1, true);
+  const omega = rademacherSketch(options.rng, l * D);
+  // Intermediate bases only need to be well conditioned: their Gram is a float32 product until a
+  // Cholesky of one fails (the spectrum decays too fast), then the float64 Gram for the rest.
+  const state = { float32Gram: true };
+  let q = await orthonormalRows(ops, gram, await toRange(omega, l), l, R, 1, state);
   for (let it = 0; it < powerIterations; it++) {
     const z = await toDomain(q.rows, q.count);
     const last = it === powerIterations - 1;
-    q = await orthonormalRows(ops, gram, await toRange(z, q.count), q.count, R, last ? 2 : 1, !last);
+    q = await orthonormalRows(ops, gram, await toRange(z, q.count), q.count, R, last ? 2 : 1, last ? undefined : state);
   }
   l = q.count;
   if (l === 0) return new Float32Array(m * n); // W = 0
   const b = await toDomain(q.rows, l); // B = QᵀÂ, [l, D]
   const r = Math.min(rank, l);
-  // Ŵ_r = Qᵀ·P·B with P = I − V_d·V_dᵀ the projector that drops the l − r smallest directions of
-  // B·Bᵀ (only those eigenvectors are computed)
-  let m2 = b;
+  // Ŵ_r = Qᵀ·P·B = (P·Q)ᵀ·B with P = I − V_d·V_dᵀ the projector that drops the l − r smallest
+  // directions of B·Bᵀ (only those eigenvectors are computed); P·Q [l, R] is cheaper than
+  // P·B [l, D] where R < D
+  let qp = q.rows;
   if (r < l) {
-    const { vectors: vd } = symmetricEigenSmallest(await gram(b, l, D), l, l - r);
-    const proj = new Float32Array(l * l);
-    for (let i = 0; i < l; i++) {
-      for (let j = 0; j < l; j++) {
-        let s = i === j ? 1 : 0;
-        for (let t = 0; t < l - r; t++) s -= vd[t * l + i]! * vd[t * l + j]!;
-        proj[i * l + j] = s;
-      }
-    }
-    m2 = await ops.matmul(proj, [l, l], b, [l, D]);
+    const vd = Float32Array.from(symmetricEigenSmallest(await gram(b, l, D), l, l - r).vectors); // [l − r, l]
+    const proj = await ops.matmul(vd, [l - r, l], vd, [l - r, l], { transA: true }); // V_d·V_dᵀ
+    for (let i = 0; i < proj.length; i++) proj[i] = -proj[i]!;
+    for (let i = 0; i < l; i++) proj[i * l + i]! += 1;
+    qp = await ops.matmul(proj, [l, l], q.rows, [l, R]);
   }
-  return t ? ops.matmul(m2, [l, D], q.rows, [l, R], { transA: true }) : ops.matmul(q.rows, [l, R], m2, [l, D], { transA: true });
+  return t ? ops.matmul(b, [l, D], qp, [l, R], { transA: true }) : ops.matmul(qp, [l, R], b, [l, D], { transA: true });
 }
 
 /**
- * Orthonormal rows spanning the rows of Y [k, len]: `passes` rounds of Cholesky QR on the
+ * Orthonormal rows spanning the rows of Y [k, len]: up to `passes` rounds of Cholesky QR on the
  * float64 Gram; where the Gram is numerically singular, its eigendecomposition instead
  * (Q = Λ^(-1/2)·Vᵀ·Y over the directions above float32 noise), which may return fewer rows.
- * With `float32Gram`, a pass first tries the Gram as a float32 product (a well-conditioned basis
- * is all a power iteration needs) and takes the float64 one only where its Cholesky fails.
+ * A later pass is skipped when the Gram it forms shows the rows orthonormal to float32 rounding
+ * already (|QQᵀ − I| ≤ ORTHONORMAL_TOL entrywise), as one pass usually leaves them.
+ * With `float32`, a pass first tries the Gram as a float32 product (a well-conditioned basis is
+ * all a power iteration needs) and takes the float64 one only where its Cholesky fails; a failure
+ * clears `float32.float32Gram`, so later calls go to the float64 Gram at once.
  */
 async function orthonormalRows(
   ops: DenseOps,
@@ -249,24 +252,29 @@ async function orthonormalRows(
   k: number,
   len: number,
   passes: number,
-  float32Gram = false,
+  float32?: { float32Gram: boolean },
 ): Promise<{ rows: Float32Array; count: number }> {
   let rows = y;
   let count = k;
   let eigenPasses = 0;
+  let cholPasses = 0;
   for (let pass = 0; pass < passes && count > 0; pass++) {
-    if (float32Gram && eigenPasses === 0) {
+    if (float32?.float32Gram && eigenPasses === 0) {
       const g32 = await ops.matmul(rows, [count, len], rows, [count, len], { transB: true });
       const L32 = cholesky(Float64Array.from(g32), count, 1e-6);
       if (L32) {
         rows = await ops.matmul(Float32Array.from(invertLower(L32, count)), [count, count], rows, [count, len]);
+        cholPasses++;
         continue;
       }
+      float32.float32Gram = false;
     }
     const g = await gram(rows, count, len);
+    if (cholPasses > 0 && eigenPasses === 0 && nearIdentity(g, count, ORTHONORMAL_TOL)) break;
     const L = eigenPasses < 2 ? cholesky(g, count) : undefined;
     if (L) {
       rows = await ops.matmul(Float32Array.from(invertLower(L, count)), [count, count], rows, [count, len]);
+      cholPasses++;
       continue;
     }
     const { values, vectors } = symmetricEigen(g, count);
@@ -287,23 +295,35 @@ async function orthonormalRows(
   return { rows, count };
 }
 
+/**
+ * A basis whose float64 Gram is within this of the identity entrywise is orthonormal to float32
+ * rounding (a Cholesky pass leaves ~1e-7): a second CholeskyQR pass would not change it.
+ */
+const ORTHONORMAL_TOL = 1e-5;
+
+function nearIdentity(g: Float64Array, n: number, tol: number): boolean {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) if (!(Math.abs(g[i * n + j]! - (i === j ? 1 : 0)) <= tol)) return false;
+  }
+  return true;
+}
+
 // ---------------------------------------------------------------- helpers
 
 /**
- * `size` standard normal draws for a sketch: Marsaglia's polar method (no trigonometry, both
- * outputs of each accepted pair) on 32-bit uniforms from the run's Rng.
+ * A Rademacher test matrix (±1 entries, 32 per 32-bit draw of the run's Rng): a sub-Gaussian
+ * sketch serves the randomized range finder as well as a Gaussian one (Halko–Martinsson–Tropp
+ * 2011, §4.6; with power iterations the start hardly matters) at a fraction of the draws.
  */
-function gaussianSketch(rng: Rng, size: number): Float32Array {
+function rademacherSketch(rng: Rng, size: number): Float32Array {
   const out = new Float32Array(size);
-  const scale = 2 / 4294967296;
-  for (let i = 0; i < size; ) {
-    const u = rng.nextU32() * scale - 1;
-    const v = rng.nextU32() * scale - 1;
-    const s = u * u + v * v;
-    if (s >= 1 || s === 0) continue;
-    const f = Math.sqrt((-2 * Math.log(s)) / s);
-    out[i++] = u * f;
-    if (i < size) out[i++] = v * f;
+  for (let i = 0; i < size; i += 32) {
+    let bits = rng.nextU32();
+    const end = Math.min(size, i + 32);
+    for (let j = i; j < end; j++) {
+      out[j] = (bits & 1) * 2 - 1;
+      bits >>>= 1;
+    }
   }
   return out;
 }

@@ -13,6 +13,7 @@
  * attention_mask is int64 [batch, seq] (1 real, 0 padding), what tokenizers emit. Masked scores
  * get an additive −1e9 (not −inf), so rows without a visible key stay finite.
  */
+import type { RecomputeSegment } from '../autodiff/recompute.js';
 import { GraphBuildError } from '../errors.js';
 import { Graph, type Value } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
@@ -74,6 +75,8 @@ export interface LlamaModel {
   fed: Map<string, Value>;
   /** Every parameter the graph uses, by HF name. */
   params: Map<string, ParamBinding>;
+  /** One segment per decoder layer (its input, output and nodes): grad's recompute boundaries. */
+  layerSegments: RecomputeSegment[];
 }
 
 export interface FeedSpec {
@@ -333,7 +336,13 @@ export function buildLlama(graph: Graph, config: ModelConfig, opts: LlamaBuildOp
   const kv: KeyValues = (_l, k, v) => ({ k: op.transpose(k, [0, 2, 1, 3]), v: op.transpose(v, [0, 2, 1, 3]) });
 
   let x = embed(p, inputIds);
-  for (let l = 0; l < config.numHiddenLayers; l++) x = decoderLayer(p, l, x, B, S, rope, bias, kv);
+  const layerSegments: RecomputeSegment[] = [];
+  for (let l = 0; l < config.numHiddenLayers; l++) {
+    const first = graph.nodes.length;
+    const input = x;
+    x = decoderLayer(p, l, x, B, S, rope, bias, kv);
+    layerSegments.push({ input, output: x, nodes: graph.nodes.slice(first) });
+  }
   x = rmsNorm(p, x, 'model.norm.weight');
   const logits2d = op.gemm(x, lmHeadWeight(p), undefined, { transB: true });
   const logits = reshapeNamed(logits2d, [B, S, config.vocabSize], 'logits');
@@ -352,6 +361,7 @@ export function buildLlama(graph: Graph, config: ModelConfig, opts: LlamaBuildOp
     trainable: p.trainable,
     fed: p.fed,
     params: p.bindings,
+    layerSegments,
   };
 }
 

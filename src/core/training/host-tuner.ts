@@ -9,6 +9,7 @@
 import type { DenseOps, HostAdapter, MethodOptions, TrainableTarget } from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Registry, ResolvedMethod } from '../registry.js';
+import type { TaskPool } from '../tasks.js';
 import { Rng } from '../rng.js';
 import { refreshDue } from './refresh.js';
 import { createTargets, refreshTargets, trainableCount, trainableVectors } from './targets.js';
@@ -24,6 +25,8 @@ export interface HostTunerOptions {
   /** Optimizer steps the host will run, when it knows: a refresh due after the last one is skipped, as the trainer does. */
   totalSteps?: number;
   ops?: DenseOps;
+  /** Worker threads for portable mask selections (e.g. a CPU backend's taskPool()); inline without. */
+  pool?: TaskPool;
 }
 
 export class HostTuner {
@@ -116,8 +119,8 @@ export class HostTuner {
     return this.optimizer.stateBytes();
   }
 
-  private ctxOps(): { ops?: DenseOps } {
-    return this.config.ops ? { ops: this.config.ops } : {};
+  private ctxOps(): { ops?: DenseOps; pool?: TaskPool } {
+    return { ...(this.config.ops ? { ops: this.config.ops } : {}), ...(this.config.pool ? { pool: this.config.pool } : {}) };
   }
 }
 

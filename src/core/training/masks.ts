@@ -2,12 +2,18 @@
  * Masks as core checks them: whatever strategy chose them, a mask is `budget` sorted, distinct,
  * in-range flat indices. Parametrizations that train entries at a mask share these helpers.
  */
-import type { DenseOps, MaskStrategy } from '../contracts.js';
+import type { DenseOps, MaskSelection, MaskStrategy } from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { Rng } from '../rng.js';
+import { Rng } from '../rng.js';
+import { type PortableRef, loadPortable } from '../tasks.js';
 import { tensor } from '../tensor.js';
 
-/** Asks `strategy` for the mask of one weight and checks the answer against the MaskStrategy contract. */
+/**
+ * Asks `strategy` for the mask of one weight and checks the answer against the MaskStrategy
+ * contract. With `ctx.selection` and a portable strategy, the selection runs on the task pool
+ * (the same code on a copy of the weight, with a copy of `ctx.rng`), and the mask is returned
+ * once `selection.after` has settled (target order); otherwise on this thread.
+ */
 export async function selectMask(
   strategy: MaskStrategy,
   name: string,
@@ -15,9 +21,22 @@ export async function selectMask(
   rows: number,
   cols: number,
   budget: number,
-  ctx: { rng: Rng; step: number; ops?: DenseOps },
+  ctx: { rng: Rng; step: number; ops?: DenseOps; selection?: MaskSelection },
 ): Promise<Int32Array> {
-  const idx = await strategy.select(tensor('float32', [rows, cols], weight), budget, { name, ...ctx });
+  const portable = ctx.selection ? strategy.portable?.() : undefined;
+  if (ctx.selection && portable) {
+    const task: MaskTask = { strategy: portable, name, weight: weight.slice(), rows, cols, budget, step: ctx.step, rng: ctx.rng.getState() };
+    const settled = ctx.selection.pool.run<Int32Array>({ ...MASK_TASK, options: task }, [task.weight.buffer as ArrayBuffer]).then(
+      (v) => ({ v }),
+      (e: unknown) => ({ e }),
+    );
+    // an earlier target that failed stops this one too (as the sequential loop would have)
+    await ctx.selection.after;
+    const r = await settled;
+    if ('e' in r) throw r.e;
+    return r.v;
+  }
+  const idx = await strategy.select(tensor('float32', [rows, cols], weight), budget, { name, rng: ctx.rng, step: ctx.step, ...(ctx.ops ? { ops: ctx.ops } : {}) });
   if (idx.length !== budget) {
     throw new InvalidArgumentError(`strategy '${strategy.name}' returned ${idx.length} indices for '${name}', expected ${budget}`);
   }
@@ -27,6 +46,45 @@ export async function selectMask(
     }
   }
   return idx;
+}
+
+/** One mask selection as a worker receives it. */
+export interface MaskTask {
+  readonly strategy: PortableRef;
+  readonly name: string;
+  readonly weight: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly budget: number;
+  readonly step: number;
+  /** State of the selection's own Rng (forked in target order on the calling thread). */
+  readonly rng: number[];
+}
+
+/** What a worker's setup gives every task: DenseOps of the backend, when it has them. */
+export interface MaskTaskEnv {
+  readonly ops?: DenseOps;
+}
+
+/** The portable function a task pool runs for a mask: runMaskTask below. */
+export const MASK_TASK: PortableRef = Object.freeze({ module: import.meta.url, export: 'runMaskTask' });
+
+const strategies = new Map<string, Promise<MaskStrategy>>();
+
+/** Runs on a pool's thread: rebuilds the strategy (once per description) and selects, checked as selectMask checks. */
+export async function runMaskTask(task: MaskTask, env: MaskTaskEnv = {}): Promise<Int32Array> {
+  const key = JSON.stringify(task.strategy);
+  let strategy = strategies.get(key);
+  if (!strategy) {
+    strategy = loadPortable<(options: unknown) => MaskStrategy>(task.strategy).then((make) => make(task.strategy.options));
+    strategies.set(key, strategy);
+    strategy.catch(() => strategies.delete(key));
+  }
+  return selectMask(await strategy, task.name, task.weight, task.rows, task.cols, task.budget, {
+    rng: new Rng(task.rng),
+    step: task.step,
+    ...(env.ops ? { ops: env.ops } : {}),
+  });
 }
 
 /** weight[indices[i]] for every i, as a new vector. */

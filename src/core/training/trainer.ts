@@ -16,9 +16,11 @@ import { type Registry, type ResolvedMethod } from '../registry.js';
 import { Rng } from '../rng.js';
 import type { Tensor } from '../tensor.js';
 import { restoreTargets, targetTensors } from './checkpoint-state.js';
-import { clipGlobalNorm } from './clip.js';
+import { type KernelRunner, type KernelRunnerFactory, InlineKernelRunner } from '../parallel.js';
+import { clipGlobalNorm, clipScale, globalNorm } from './clip.js';
 import { lossLimit } from './divergence.js';
 import { evaluateSets } from './evaluation.js';
+import { resolveRecompute } from './recompute-policy.js';
 import { refreshDue } from './refresh.js';
 import { learningRate } from './schedule.js';
 import { type TrainingSession, TrainingSessions } from './session.js';
@@ -50,6 +52,19 @@ export interface TrainRequest {
   stopAfterStep?: number;
   /** Start the targets from an exported adapter (tensors by the names adapter() writes); a resumed run's checkpoint wins. */
   init?: { adapter: ReadonlyMap<string, Tensor>; source: string };
+  /**
+   * The caller hands its target weights over: each target trains the caller's array in place as
+   * its master instead of a copy (one copy of each trained matrix in the process, not two).
+   * Default false: the run copies every matrix it writes and model.weights stay untouched.
+   *
+   * With true, the caller must not reuse model.weights' target matrices afterwards as the base
+   * model: during and after the run they hold training's state (the trained weights, or for a
+   * layout that folds late, the trained weights except at the current mask), and TrainResult.
+   * weights() may return those very arrays. Use it when the caller loaded the model for this
+   * run alone; not when several runs start from the same base (a comparison) or when the base is
+   * read afterwards (a sparse delta is a diff against it: reload it from disk).
+   */
+  adoptWeights?: boolean;
 }
 
 export interface TrainResult {
@@ -66,12 +81,23 @@ export interface TrainResult {
   tokens: number;
   wallSeconds: number;
   tokensPerSecond: number;
-  /** The model weights with the training applied (every target merged). */
+  /**
+   * The model weights with the training applied (every target merged). Trained matrices a target
+   * holds whole (sparse, dense) are its final master arrays, not copies; with
+   * TrainRequest.adoptWeights those are the caller's own arrays. Read them; copy before writing.
+   */
   weights: () => Map<string, Tensor<'float32'>>;
   /** Adapter tensors of parametrizations that have one (LoRA: PEFT names). */
   adapters: Map<string, Tensor>;
   /** Final masks of parametrizations that train one (sparse), by weight name. */
   masks: Map<string, Int32Array>;
+  /**
+   * Whether the run trained the caller's target arrays in place (TrainRequest.adoptWeights, and a
+   * parametrization that writes W): model.weights' target matrices then no longer hold the base.
+   */
+  weightsAdopted: boolean;
+  /** The activation recomputation the run used (run.recompute, with 'auto' decided). */
+  recompute: 'layers' | 'none';
   lastCheckpoint?: string;
 }
 
@@ -91,11 +117,13 @@ export class Trainer {
     @inject(TOKENS.Backend) private readonly backend: Backend,
     @inject(TOKENS.CheckpointStore) private readonly checkpoints: CheckpointStore,
     @inject(TOKENS.TrainingLogger) @optional() private readonly logger?: TrainingLogger,
+    /** Host kernels (the optimizer's update) on worker threads; on the calling thread without one. */
+    @inject(TOKENS.KernelRunnerFactory) @optional() private readonly runners?: KernelRunnerFactory,
   ) {}
 
   /** The same trainer reporting to another logger (e.g. one per method of a comparison). */
   withLogger(logger: TrainingLogger): Trainer {
-    return new Trainer(this.registry, this.backend, this.checkpoints, logger);
+    return new Trainer(this.registry, this.backend, this.checkpoints, logger, this.runners);
   }
 
   /** The run's method with its options validated once (run.optimizer overrides the method's lr, betas, eps, weightDecay). */
@@ -109,17 +137,24 @@ export class Trainer {
     const compile = compileOptions(req.run);
     const ops = new BackendDenseOps(this.backend, compile);
     let sessions: TrainingSessions | undefined;
+    const runner = this.runners?.() ?? new InlineKernelRunner();
     try {
-      return await this.trainWith(req, ops, (targets) => (sessions = new TrainingSessions(this.backend, req.model.config, req.model.weights, targets, compile)));
+      return await this.trainWith(req, ops, runner, (targets) => (sessions = new TrainingSessions(this.backend, req.model.config, req.model.weights, targets, compile, { recompute: recomputeOf(req, targets) })));
     } finally {
       // Sessions hold the frozen weights in the runtime: release them however the run ends.
       await sessions?.invalidate();
       await ops.dispose();
+      await runner.dispose();
       this.logger?.end?.();
     }
   }
 
-  private async trainWith(req: TrainRequest, ops: BackendDenseOps, open: (t: TrainableTarget[]) => TrainingSessions): Promise<TrainResult> {
+  private async trainWith(
+    req: TrainRequest,
+    ops: BackendDenseOps,
+    runner: KernelRunner,
+    open: (t: TrainableTarget[]) => TrainingSessions,
+  ): Promise<TrainResult> {
     const { run, model } = req;
     const t0 = Date.now();
     const { method, parametrization, options, strategy, optimizer } = this.resolveMethod(run);
@@ -128,11 +163,15 @@ export class Trainer {
     const totalSteps = run.steps ?? Math.max(1, Math.ceil((run.epochs * loader.batchesPerEpoch) / run.gradientAccumulation));
     const maskRng = rng.fork();
     const initRng = rng.fork();
+    // the backend's worker threads, if it has them: portable mask selections run side by side there
+    const pool = this.backend.taskPool?.();
     const targets = await createTargets(targetSpecs(model, options.targetModules as TargetModule[]), parametrization, options, {
       ...(strategy ? { strategy } : {}),
       maskRng,
       initRng,
       ops,
+      ...(pool ? { pool } : {}),
+      ...(req.adoptWeights ? { adoptWeights: true } : {}),
     });
     if (req.init) initFromAdapter(targets, req.init.adapter, req.init.source);
     const sessions = open(targets);
@@ -150,9 +189,16 @@ export class Trainer {
     while (p.step < stopAt) {
       const vectors = trainableVectors(targets);
       const { loss, grads, tokens } = await this.forwardBackward(sessions, loader, run.gradientAccumulation, rng, p);
-      const gradNorm = clipGlobalNorm([...grads.values()], run.maxGradNorm);
       const lr = learningRate(options.lr as number, p.step, totalSteps, run.schedule.type, run.schedule.warmupRatio);
-      optimizer.step(vectors, grads, lr);
+      let gradNorm: number;
+      if (optimizer.stepOn) {
+        // clipping fused into the update (no pass that scales g), the update on the runner's threads
+        gradNorm = globalNorm(grads.values());
+        await optimizer.stepOn(runner, vectors, grads, lr, clipScale(gradNorm, run.maxGradNorm));
+      } else {
+        gradNorm = clipGlobalNorm([...grads.values()], run.maxGradNorm);
+        optimizer.step(vectors, grads, lr);
+      }
       for (const t of targets) t.afterStep?.(sessions.layout);
       p.step++;
       p.tokens += tokens;
@@ -161,7 +207,7 @@ export class Trainer {
 
       const refreshed = refreshDue(strategy, p.step, totalSteps);
       if (refreshed) {
-        const { stale } = await refreshTargets(targets, { ...(strategy ? { strategy } : {}), optimizer, rng, step: p.step, ops, layout: sessions.layout });
+        const { stale } = await refreshTargets(targets, { ...(strategy ? { strategy } : {}), optimizer, rng, step: p.step, ops, layout: sessions.layout, ...(pool ? { pool } : {}) });
         if (stale) await sessions.invalidate();
       }
       const seconds = (Date.now() - runStart) / 1000;
@@ -190,9 +236,12 @@ export class Trainer {
       tokens: p.tokens,
       wallSeconds: (Date.now() - t0) / 1000,
       tokensPerSecond: runSeconds > 0 ? tokensThisRun / runSeconds : 0,
-      weights: () => mergedWeights(model.weights, targets),
+      // training has ended: the targets' final state, without a copy of each trained matrix
+      weights: () => mergedWeights(model.weights, targets, { view: true }),
       adapters: adapterTensors(targets),
       masks: targetMasks(targets),
+      weightsAdopted: Boolean(req.adoptWeights) && !parametrization.readsWeightOnly,
+      recompute: recomputeOf(req, targets),
       ...(p.lastCheckpoint ? { lastCheckpoint: p.lastCheckpoint } : {}),
     };
   }
@@ -260,8 +309,9 @@ export class Trainer {
     p: Progress,
     seconds: number,
   ): void {
-    // state() copies every moment buffer: take it once per checkpoint
-    const optState = optimizer.state();
+    // The store writes the checkpoint out at once (or copies what it keeps, as
+    // MemoryCheckpointStore does): the moments as views, not copies (AdamW's are 2× the trained weights).
+    const optState = optimizer.stateView?.() ?? optimizer.state();
     const steps = Object.fromEntries(Object.entries(optState.params).map(([k, v]) => [k, v.step]));
     const state = {
       step: p.step,
@@ -291,6 +341,17 @@ function targetSpecs(model: TrainerModel, modules: readonly TargetModule[]) {
     }
   }
   return specs;
+}
+
+/**
+ * The run's activation recomputation, 'auto' decided from the model's shape, the run's largest
+ * batch and the share of the model's values its targets train.
+ */
+export function recomputeOf(req: Pick<TrainRequest, 'run' | 'model'>, targets: readonly TrainableTarget[] = []): 'layers' | 'none' {
+  let values = 0;
+  for (const w of req.model.weights.values()) values += w.data.length;
+  const fraction = values > 0 ? trainableCount(targets) / values : 0;
+  return resolveRecompute(req.run.recompute ?? 'auto', req.model.config, req.run.batchSize, req.run.data.maxLength, fraction);
 }
 
 function compileOptions(run: RunConfig): CompileOptions {

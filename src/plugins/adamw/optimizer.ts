@@ -12,6 +12,8 @@
 import type { MethodOptions } from '../../core/contracts.js';
 import { blockOptions } from '../../core/config/method-options.js';
 import { type AdamHyper, MomentOptimizer, adamHyper, adamOptions } from '../../core/optim/index.js';
+import type { KernelRef } from '../../core/parallel.js';
+import { ADAMW_KERNEL } from './kernel.js';
 
 export const ADAMW_DEFAULTS: AdamHyper = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 };
 
@@ -30,19 +32,19 @@ export class AdamW extends MomentOptimizer {
   }
 
   protected update(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: number, lr: number): void {
+    this.kernelUpdate(p, g, m, v, t, lr);
+  }
+
+  protected override kernel(): KernelRef {
+    return ADAMW_KERNEL;
+  }
+
+  /** The kernel's scalars (kernel.ts): computed once per parameter and step, the same numbers on every thread. */
+  protected override kernelScalars(t: number, lr: number, gradScale: number): number[] {
     const { beta1, beta2, eps, weightDecay } = this.hyper;
     const keep = 1 - lr * weightDecay;
     const stepSize = lr / (1 - beta1 ** t);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-    const a1 = 1 - beta1;
-    const a2 = 1 - beta2;
-    for (let i = 0; i < p.length; i++) {
-      const gi = g[i]!;
-      const mi = beta1 * m[i]! + a1 * gi;
-      const vi = beta2 * v[i]! + a2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] = p[i]! * keep - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
-    }
+    return [beta1, beta2, eps, keep, stepSize, bc2Sqrt, 1 - beta1, 1 - beta2, gradScale];
   }
 }

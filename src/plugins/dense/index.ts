@@ -38,8 +38,12 @@ export class DenseTarget implements TrainableTarget {
     return tensor('float32', [this.rows, this.cols], Float32Array.from(this.weight));
   }
 
+  mergedView(): Tensor<'float32'> {
+    return tensor('float32', [this.rows, this.cols], this.weight);
+  }
+
   checkpoint(): Map<string, Tensor> {
-    return new Map([[this.name, tensor('float32', [this.rows, this.cols], this.weight)]]);
+    return new Map([[this.name, this.mergedView()]]);
   }
 
   restore(need: (key: string, length: number) => Tensor['data']): void {

@@ -5,6 +5,7 @@
  * takes the other end, as the authors' published scripts do (docs/fidelity.md).
  */
 import type { MaskContext, MaskStrategy, OptionsFragment, RefreshTiming } from '../../core/contracts.js';
+import type { PortableRef } from '../../core/tasks.js';
 import { REFRESH_AT_OPTION, SELECTION_OPTION } from '../../core/config/mask-options.js';
 import { blockOptions } from '../../core/config/method-options.js';
 import { type Selection, checkBudget, hostDenseOps, lowRankReconstruction, matrixShape, topKByMagnitude } from '../../core/linalg/index.js';
@@ -92,4 +93,14 @@ export class LiftStrategy implements MaskStrategy {
     });
     return topKByMagnitude(wr, budget, selection);
   }
+
+  /** Rebuilt on a worker thread by createLiftStrategy with the same (complete) options. */
+  portable(): PortableRef {
+    return { module: import.meta.url, export: 'createLiftStrategy', options: { ...this.options } };
+  }
+}
+
+/** A LiftStrategy from its options (what a worker thread calls to rebuild one: LiftStrategy.portable). */
+export function createLiftStrategy(options: Partial<LiftOptions> = {}): LiftStrategy {
+  return new LiftStrategy(options);
 }

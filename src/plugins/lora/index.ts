@@ -25,6 +25,8 @@ export const LORA_OPTIONS: OptionsFragment = Object.freeze({
 export const loraParametrization: Parametrization = {
   name: 'lora',
   options: LORA_OPTIONS,
+  // W stays frozen (only A and B train): the target reads the caller's W, no master copy.
+  readsWeightOnly: true,
   complete(options: MethodOptions): MethodOptions {
     return options.alpha === undefined ? { ...options, alpha: 2 * (options.rank as number) } : options;
   },

@@ -1,5 +1,6 @@
 /** Magnitude baseline: the `budget` entries of largest |W| (or smallest, with selection), with no rank reduction. */
 import type { MaskContext, MaskStrategy, OptionsFragment, RefreshTiming } from '../../core/contracts.js';
+import type { PortableRef } from '../../core/tasks.js';
 import { REFRESH_AT_OPTION, SELECTION_OPTION } from '../../core/config/mask-options.js';
 import { blockOptions } from '../../core/config/method-options.js';
 import { type Selection, checkBudget, matrixShape, topKByMagnitude } from '../../core/linalg/index.js';
@@ -37,4 +38,15 @@ export class MagnitudeStrategy implements MaskStrategy {
     const [m, n] = matrixShape(weight, context.name);
     return topKByMagnitude(weight.data, checkBudget(budget, m * n, context.name), this.selection);
   }
+
+  /** Rebuilt on a worker thread by createMagnitudeStrategy with the same options. */
+  portable(): PortableRef {
+    const options: MagnitudeOptions = { interval: this.refreshInterval, refreshAt: this.refreshAt, selection: this.selection };
+    return { module: import.meta.url, export: 'createMagnitudeStrategy', options };
+  }
+}
+
+/** A MagnitudeStrategy from its options (what a worker thread calls to rebuild one). */
+export function createMagnitudeStrategy(options: Partial<MagnitudeOptions> = {}): MagnitudeStrategy {
+  return new MagnitudeStrategy(options);
 }

@@ -12,6 +12,8 @@
 import type { MethodOptions } from '../../core/contracts.js';
 import { blockOptions } from '../../core/config/method-options.js';
 import { type AdamHyper, MomentOptimizer, adamHyper, adamOptions } from '../../core/optim/index.js';
+import type { KernelRef } from '../../core/parallel.js';
+import { SPARSE_ADAM_KERNEL } from './kernel.js';
 
 export const SPARSE_ADAM_DEFAULTS: AdamHyper = { beta1: 0.9, beta2: 0.95, eps: 1e-6, weightDecay: 0 };
 
@@ -30,20 +32,17 @@ export class SparseAdamW extends MomentOptimizer {
   }
 
   protected update(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: number, lr: number): void {
+    this.kernelUpdate(p, g, m, v, t, lr);
+  }
+
+  protected override kernel(): KernelRef {
+    return SPARSE_ADAM_KERNEL;
+  }
+
+  /** The kernel's scalars (kernel.ts): computed once per parameter and step, the same numbers on every thread. */
+  protected override kernelScalars(t: number, lr: number, gradScale: number): number[] {
     const { beta1, beta2, eps, weightDecay } = this.hyper;
     const stepSize = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-    const decay = lr * weightDecay;
-    const a1 = 1 - beta1;
-    const a2 = 1 - beta2;
-    for (let i = 0; i < p.length; i++) {
-      const gi = g[i]!;
-      const mi = beta1 * m[i]! + a1 * gi;
-      const vi = beta2 * v[i]! + a2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      let pi = p[i]! - (stepSize * mi) / (Math.sqrt(vi) + eps);
-      if (decay > 0) pi -= decay * pi;
-      p[i] = pi;
-    }
+    return [beta1, beta2, eps, stepSize, lr * weightDecay, 1 - beta1, 1 - beta2, gradScale];
   }
 }

@@ -55,6 +55,7 @@ export const sparseParametrization: Parametrization = {
       rng: ctx.maskRng,
       step: 0,
       ...(ctx.ops ? { ops: ctx.ops } : {}),
+      ...(ctx.selection ? { selection: ctx.selection } : {}),
     });
     return new SparseTarget(target.name, target.rows, target.cols, target.weight, indices);
   },

@@ -119,6 +119,7 @@ export class SparseTarget implements TrainableTarget {
       rng: ctx.rng,
       step: ctx.step,
       ...(ctx.ops ? { ops: ctx.ops } : {}),
+      ...(ctx.selection ? { selection: ctx.selection } : {}),
     });
     const changed = next.length - sharedCount(this.indices, next);
     ctx.optimizer.remap(sparseValuesName(this.name), this.indices, next);
@@ -134,9 +135,20 @@ export class SparseTarget implements TrainableTarget {
     return tensor('float32', [this.rows, this.cols], out);
   }
 
+  /**
+   * The master W with the values folded in (k writes, no copy). Folding is harmless in either
+   * layout: in place W already holds them after every step; the scatter graph overwrites the
+   * masked entries of W with the values, so what W holds there does not matter to it.
+   */
+  mergedView(): Tensor<'float32'> {
+    this.fold();
+    return tensor('float32', [this.rows, this.cols], this.weight);
+  }
+
   checkpoint(): Map<string, Tensor> {
+    // a view of the master (the store writes it out at once or copies it): no copy of W per checkpoint
     return new Map<string, Tensor>([
-      [this.name, this.merged()],
+      [this.name, this.mergedView()],
       [sparseMaskName(this.name), tensor('int32', [this.budget], this.indices)],
     ]);
   }

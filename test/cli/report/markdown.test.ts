@@ -14,6 +14,14 @@ function parseTable(md: string): { header: string[]; rows: Map<string, string[]>
 }
 
 describe('report.md', () => {
+  it("states the base model's scores under the setup when the report has them, and nothing when not", () => {
+    const r = twoByTwo();
+    assert.doesNotMatch(renderMarkdown(r), /Before fine-tuning/);
+    r.base = { targetAccuracy: 0.2625, sourceAccuracy: 0.991, sourceLoss: 0.08 };
+    const lines = renderMarkdown(r).split('\n');
+    assert.equal(lines[4], 'Before fine-tuning, the base model scores 26.3% target accuracy and 99.1% source accuracy.');
+  });
+
   const md = renderMarkdown(twoByTwo());
   const { header, rows } = parseTable(md);
   const col = (name: string) => header.indexOf(name) - 1;

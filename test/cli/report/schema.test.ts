@@ -17,6 +17,17 @@ describe('report schema', () => {
     assert.deepEqual(validateReport(r), []);
   });
 
+  it('accepts the base model scores, optional, and checks them', () => {
+    const r = stored(twoByTwo());
+    r.base = { targetAccuracy: 0.26, sourceAccuracy: 0.99, sourceLoss: 0.08 };
+    assert.deepEqual(validateReport(r), []);
+    r.base.targetAccuracy = 1.2;
+    delete r.base.sourceLoss;
+    const byPath = new Map(validateReport(r).map((x) => [x.path, x.message]));
+    assert.match(byPath.get('/base/targetAccuracy') ?? '', /<= 1/);
+    assert.match(byPath.get('/base/sourceLoss') ?? '', /required/);
+  });
+
   it('accepts null for a metric that was not finite (NaN is written as null)', () => {
     const r = twoByTwo();
     r.methods[0]!.mean!.sourceRetention = NaN;

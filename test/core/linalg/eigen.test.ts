@@ -89,6 +89,49 @@ describe('symmetricEigenSmallest', () => {
       }
     }
   });
+  it('separates a well-spread spectrum into clusters and a tight one into one, orthonormal either way (192×192)', () => {
+    // A = U·diag(λ)·Uᵀ: 64 smallest eigenvalues spread (≥ 1e-3·‖A‖ apart: separate clusters), then
+    // the same with σᵢ² ∝ i⁻² (the dropped tail of a pretrained-like Gram: one cluster)
+    const n = 192;
+    const u = orthonormalColumns(new Rng(21), n, n); // [n, n] row-major, columns orthonormal
+    for (const lambda of [
+      Float64Array.from({ length: n }, (_, i) => 1 + 0.01 * i),
+      Float64Array.from({ length: n }, (_, i) => (i + 1) ** -2),
+    ]) {
+      const a = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let t = 0; t < n; t++) a[i * n + j]! += u[i * n + t]! * lambda[t]! * u[j * n + t]!;
+      const want = Float64Array.from(lambda).sort();
+      const k = 64;
+      const { values, vectors } = symmetricEigenSmallest(a, n, k);
+      const scale = want[n - 1]!;
+      for (let j = 0; j < k; j++) {
+        assert.ok(Math.abs(values[j]! - want[j]!) < 1e-12 * scale, `λ${j}: ${values[j]} vs ${want[j]}`);
+        for (let i = 0; i <= j; i++) {
+          let d = 0;
+          for (let t = 0; t < n; t++) d += vectors[j * n + t]! * vectors[i * n + t]!;
+          assert.ok(Math.abs(d - (i === j ? 1 : 0)) < 1e-10, `v${i}·v${j} = ${d}`);
+        }
+        let res = 0;
+        for (let i = 0; i < n; i++) {
+          let av = 0;
+          for (let t = 0; t < n; t++) av += a[i * n + t]! * vectors[j * n + t]!;
+          res = Math.max(res, Math.abs(av - values[j]! * vectors[j * n + i]!));
+        }
+        assert.ok(res < 1e-12 * scale, `residual ${j}: ${res}`);
+      }
+      // the span of the k found is the span of the k smallest: no weight on the others
+      const keep = [...lambda.keys()].sort((x, y) => lambda[x]! - lambda[y]!).slice(k);
+      for (const t of keep) {
+        let w = 0;
+        for (let j = 0; j < k; j++) {
+          let d = 0;
+          for (let i = 0; i < n; i++) d += vectors[j * n + i]! * u[i * n + t]!;
+          w += d * d;
+        }
+        assert.ok(w < 1e-12, `weight on kept direction ${t}: ${w}`);
+      }
+    }
+  });
 });
 
 describe('cholesky and invertLower', () => {
@@ -113,6 +156,28 @@ describe('cholesky and invertLower', () => {
         if (j > i) assert.equal(L[i * n + j], 0);
       }
   });
+
+  for (const n of [1, 2, 3, 8, 9]) {
+    it(`inverts ${n}×${n} factors (odd and even sizes, two columns at a time)`, () => {
+      const x = gaussian(new Rng(40 + n), n, 2 * n + 1);
+      const c = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < 2 * n + 1; k++) c[i * n + j]! += x[i * (2 * n + 1) + k]! * x[j * (2 * n + 1) + k]!;
+      const L = cholesky(c, n)!;
+      const inv = invertLower(L, n);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          let llt = 0;
+          let li = 0;
+          for (let k = 0; k < n; k++) {
+            llt += L[i * n + k]! * L[j * n + k]!;
+            li += inv[i * n + k]! * L[k * n + j]!;
+          }
+          assert.ok(Math.abs(llt - c[i * n + j]!) < 1e-9 * Math.abs(c[i * n + i]!));
+          assert.ok(Math.abs(li - (i === j ? 1 : 0)) < 1e-10);
+          if (j > i) assert.equal(inv[i * n + j], 0);
+        }
+    });
+  }
 
   it('reports a singular Gram instead of factoring it', () => {
     const c = Float64Array.from([1, 1, 1, 1]);

@@ -11,6 +11,7 @@
  * that does not scale with the model size. The contract that comes with it: a tensor handed to a
  * graph as an initializer must not be modified while a session compiled from that graph lives.
  */
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { Backend, BackendCapabilities, CompileOptions, Executable } from '../../../core/contracts.js';
 import { BackendError } from '../../../core/errors.js';
@@ -18,7 +19,10 @@ import type { Graph, Value } from '../../../core/graph/graph.js';
 import { serializeModel } from '../../../core/graph/onnx.js';
 import type { Tensor } from '../../../core/tensor.js';
 import { type IoSpec, checkFeeds, defaultOptimizationLevel } from '../ort-shared/index.js';
+import type { TaskPool } from '../../../core/tasks.js';
+import { WorkerTaskPool } from '../../workers/pool.js';
 import { assertCudaAvailable } from './cuda.js';
+import { workerEnvRef } from './worker-ops.js';
 import { fromOrt, toOrt } from './tensors.js';
 
 
@@ -86,6 +90,12 @@ export interface OrtBackendOptions extends CompileOptions {
   inputsInPlace?: boolean;
   /** Whether idle intra-op worker threads spin (session config session.intra_op.allow_spinning). Default: the runtime's (on). */
   allowSpinning?: boolean;
+  /**
+   * CPU provider: worker threads of the backend's task pool (taskPool()), on which LIFT's and
+   * magnitude's mask selections run side by side, each thread with its own single-threaded
+   * sessions. Default: the cores; 0 or 1: no pool (selections run on the calling thread).
+   */
+  taskThreads?: number;
 }
 
 export class OnnxRuntimeBackend implements Backend {
@@ -101,6 +111,29 @@ export class OnnxRuntimeBackend implements Backend {
 
   async init(): Promise<void> {
     if ((this.defaults.executionProvider ?? 'cpu') === 'cuda') assertCudaAvailable();
+  }
+
+  private pool: WorkerTaskPool | undefined;
+
+  /**
+   * CPU provider: a pool of worker threads (started on first use, never keeping the process
+   * alive), each with DenseOps on its own single-threaded CPU backend with these options; the
+   * same pool on every call until dispose(). None on CUDA (products run on the device) or with
+   * taskThreads ≤ 1.
+   */
+  taskPool(): TaskPool | undefined {
+    if ((this.defaults.executionProvider ?? 'cpu') !== 'cpu') return undefined;
+    const size = this.defaults.taskThreads ?? availableParallelism();
+    if (size <= 1) return undefined;
+    this.pool ??= new WorkerTaskPool({ size, setup: workerEnvRef(this.defaults) });
+    return this.pool;
+  }
+
+  /** Stops the task pool's threads (compiled sessions are released by their owners). */
+  async dispose(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.dispose();
   }
 
   compile(graph: Graph, outputs: readonly Value[], options: OrtBackendOptions = {}): Promise<Executable> {
