@@ -76,12 +76,14 @@ export class SparseTarget implements TrainableTarget {
       // W enters as an input of its full shape; its gradient is gathered at the mask below
       build: (io) => io.trainable(io.name, io.shape),
       gradients: (gradOf, io) => {
-        const idx = io.input(sparseIndicesName(this.name), [this.budget], 'int64');
+        // int32, as the mask is held: ONNX Gather takes int32 indices, so no int64 mirror of
+        // every mask lives beside it (39 MiB on the 135M shape at rank 16)
+        const idx = io.input(sparseIndicesName(this.name), [this.budget], 'int32');
         return new Map([[sparseValuesName(this.name), op.gather(op.reshape(gradOf(this.name), [this.rows * this.cols]), idx, 0)]]);
       },
       feed: (feeds) => {
         feeds[this.name] = { dtype: 'float32', shape: [this.rows, this.cols], data: this.weight };
-        feeds[sparseIndicesName(this.name)] = { dtype: 'int64', shape: [this.budget], data: indicesInt64(this.indices) };
+        feeds[sparseIndicesName(this.name)] = { dtype: 'int32', shape: [this.budget], data: this.indices };
       },
     };
   }

@@ -81,6 +81,19 @@ describe('training memory options', () => {
     assert.notEqual(await weightOf('magnitude', { rank: 1 }), source.data);
   });
 
+  it('the in-place sparse layout feeds each mask as the int32 array the target holds, with no int64 mirror', async () => {
+    const registry = registerBuiltins(new Registry());
+    const source = tensor('float32', [6, 4], Float32Array.from({ length: 24 }, (_, i) => (i % 5) - 2));
+    const specs = [{ name: 'model.layers.0.mlp.up_proj.weight', rows: 6, cols: 4, source }];
+    const r = registry.resolve('magnitude', { rank: 1 });
+    const [t] = await createTargets(specs, r.parametrization, r.options, { strategy: r.strategy!, maskRng: new Rng(1), initRng: new Rng(2) });
+    const feeds: Record<string, { dtype: string; data: unknown }> = {};
+    t!.bind({ inputsInPlace: true }).feed!(feeds as never);
+    const fed = feeds[`${specs[0]!.name}.indices`]!;
+    assert.equal(fed.dtype, 'int32');
+    assert.equal(fed.data, t!.mask!());
+  });
+
   it('adoptWeights: every target takes the caller\'s array as its master', async () => {
     const registry = registerBuiltins(new Registry());
     const source = tensor('float32', [6, 4], Float32Array.from({ length: 24 }, (_, i) => (i % 5) - 2));
