@@ -19,13 +19,13 @@
  *   the losses must agree exactly).
  * Writes bench/results/check-cuda.json. Exit 0 when every loss agrees, 1 otherwise.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CUDA_INSTALL_HINT, cudaProviderPath, ortBinaryDir } from '../src/adapters/backends/onnxruntime/cuda.js';
 import type { BenchMethod, TrainingMeasurement, TrainingSpec } from './train-step.js';
-import { machine, writeResult } from './util.js';
+import { machine, runJsonChild, writeResult } from './util.js';
 
 export const DOCS = 'docs/performance.md, "CUDA"';
 
@@ -110,26 +110,20 @@ class DeviceMemoryPoller {
   }
 }
 
-function runChild(spec: TrainingSpec, env: NodeJS.ProcessEnv, pollMemory: boolean): Promise<{ m: TrainingMeasurement; deviceMiB: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'child.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    const poller = pollMemory && child.pid ? new DeviceMemoryPoller(child.pid) : undefined;
-    poller?.start();
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      poller?.stop();
-      if (code !== 0) return reject(new Error(`${spec.model} ${spec.method} on ${spec.backend?.executionProvider ?? 'cpu'} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
-      try {
-        resolve({ m: JSON.parse(out.trim().split('\n').at(-1) ?? '') as TrainingMeasurement, deviceMiB: poller?.peakMiB ?? NaN });
-      } catch {
-        reject(new Error(`${spec.model} ${spec.method}: the child printed no result`));
-      }
+async function runChild(spec: TrainingSpec, env: NodeJS.ProcessEnv, pollMemory: boolean): Promise<{ m: TrainingMeasurement; deviceMiB: number }> {
+  let poller: DeviceMemoryPoller | undefined;
+  const label = `${spec.model} ${spec.method} on ${spec.backend?.executionProvider ?? 'cpu'}`;
+  try {
+    const m = await runJsonChild<TrainingMeasurement>(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'child.ts'), JSON.stringify(spec)], label, {
+      env,
+      onSpawn: (child) => {
+        if (pollMemory && child.pid) (poller = new DeviceMemoryPoller(child.pid)).start();
+      },
     });
-  });
+    return { m, deviceMiB: poller?.peakMiB ?? NaN };
+  } finally {
+    poller?.stop();
+  }
 }
 
 /** Loads a one-node graph on CUDA: the provider library is there, but do its CUDA/cuDNN libraries load? */

@@ -3,8 +3,9 @@
  * bench/pytorch/train_step.py in a child process (one measurement per process, like bench/child.ts).
  * Install on Debian: `apt-get install -y python3-torch libopenblas0-pthread`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { runJsonChild } from './util.js';
 
 export const TORCH_INSTALL_HINT = 'apt-get install -y python3-torch libopenblas0-pthread (Debian), or pip install torch; LIFT_BENCH_PYTHON=/path/to/python3 picks the interpreter';
 
@@ -49,20 +50,5 @@ export interface TorchGemm {
 }
 
 export function runTorch<T>(python: string, spec: Record<string, unknown>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [join(import.meta.dirname, 'pytorch', 'train_step.py'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`pytorch ${JSON.stringify(spec)} exited ${code}:\n${err.slice(-3000)}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as T);
-      } catch {
-        reject(new Error(`pytorch ${JSON.stringify(spec)} printed no result:\n${out.slice(-1000)}\n${err.slice(-1000)}`));
-      }
-    });
-  });
+  return runJsonChild<T>(python, [join(import.meta.dirname, 'pytorch', 'train_step.py'), JSON.stringify(spec)], `pytorch ${JSON.stringify(spec)}`);
 }

@@ -23,7 +23,6 @@
  * --only=peak,train,mask (a subset; targets that need a missing part are reported as n/a),
  * --no-torch (skip the PyTorch side by side).
  */
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
 import { OnnxRuntimeBackend } from '../src/adapters/backends/onnxruntime/backend.js';
@@ -31,7 +30,7 @@ import type { MaskRefreshResult, MaskRefreshSpec } from './mask-refresh.js';
 import { type MatmulPeak, matmulPeak } from './matmul-peak.js';
 import { TORCH_INSTALL_HINT, type TorchGemm, type TorchTraining, findTorchPython, runTorch } from './pytorch.js';
 import type { BenchMethod, TrainingMeasurement, TrainingSpec } from './train-step.js';
-import { machine, writeResult } from './util.js';
+import { machine, runJsonChild, writeResult } from './util.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -61,25 +60,7 @@ const PLAN: { model: 'bench' | 'smol'; steps: number; warmup: number; rounds: nu
 const METHODS: BenchMethod[] = ['full', 'lora', 'lift'];
 
 function runChild<T>(spec: TrainingSpec | MaskRefreshSpec): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'child.ts'), JSON.stringify(spec)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) return reject(new Error(`child ${JSON.stringify(spec)} exited ${code}:\n${err.slice(-4000)}`));
-      try {
-        resolve(JSON.parse(last) as T);
-      } catch {
-        reject(new Error(`child ${JSON.stringify(spec)} printed no result:\n${out.slice(-2000)}\n${err.slice(-2000)}`));
-      }
-    });
-  });
+  return runJsonChild<T>(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'child.ts'), JSON.stringify(spec)], `child ${JSON.stringify(spec)}`);
 }
 
 async function measurePeak(): Promise<MatmulPeak[]> {

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic-write.js';
+import { readTextIfExists, writeFileAtomic } from '../core/atomic-write.js';
 import type { RunConfig } from '../core/config/schema.js';
 import { FileFormatError, LiftError, ioErrorOf } from '../core/errors.js';
 import { completeCheckpoints, isCompleteCheckpoint, loadCheckpoint, readPointer } from '../core/training/checkpoint.js';
@@ -52,13 +52,8 @@ export function writeOrigin(dir: string, run: RunConfig, train: FileFingerprint)
 
 function readOrigin(dir: string): RunOrigin | null {
   const file = join(dir, LIFT_DIR, ORIGIN);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') return null;
-    throw ioErrorOf(e, file, 'read') ?? e;
-  }
+  const text = readTextIfExists(file);
+  if (text === null) return null;
   try {
     const o = JSON.parse(text) as RunOrigin;
     if (o?.version === 1 && o.config && typeof o.data?.train?.sha256 === 'string') return o;

@@ -3,7 +3,7 @@
  * same folder (same filesystem, so rename is atomic), are flushed, then renamed over the target.
  * A file-system failure (disk full, read-only, no permission) is an IoError naming the target.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ioErrorOf } from './errors.js';
 
@@ -51,5 +51,15 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
     rmSync(tmp, { force: true });
     // the target, not the temporary, is what the user knows
     throw ioErrorOf(e, path, 'write', { preferOwnPath: false }) ?? e;
+  }
+}
+
+/** A small file's text, or null when there is no such file; any other failure is an IoError naming it. */
+export function readTextIfExists(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return null;
+    throw ioErrorOf(e, file, 'read') ?? e;
   }
 }

@@ -84,17 +84,28 @@ export function writeDelta(dir: string, d: SparseDelta): { file: string; bytes: 
     tensors.set(`${name}.values`, tensor('float32', [m.values.length], m.values));
     shapes[name] = [m.rows, m.cols];
   }
-  const file = join(dir, DELTA_FILE);
+  return writeIndexedTensors(join(dir, DELTA_FILE), tensors, { kind: DELTA_KIND, version: DELTA_VERSION, method: d.method, options: d.options, baseModel: d.baseModel, baseHash: d.baseHash, shapes });
+}
+
+/**
+ * Writes the tensors of a delta or a mask set with the metadata both carry: what they are, the
+ * method and its budget, the base model they apply to, the matrices' shapes and the index order.
+ */
+export function writeIndexedTensors(
+  file: string,
+  tensors: Map<string, Tensor>,
+  h: { kind: string; version?: string; method: string; options: Record<string, unknown>; baseModel: string; baseHash: string; shapes: Record<string, [number, number]> },
+): { file: string; bytes: number } {
   writeTensors(file, tensors, {
-    'lift_sft.kind': DELTA_KIND,
-    'lift_sft.version': DELTA_VERSION,
-    'lift_sft.method': d.method,
-    'lift_sft.options': JSON.stringify(d.options),
-    ...budgetMetadata(d.options),
-    'lift_sft.base_model': d.baseModel,
-    'lift_sft.base_sha256': d.baseHash,
+    'lift_sft.kind': h.kind,
+    ...(h.version !== undefined ? { 'lift_sft.version': h.version } : {}),
+    'lift_sft.method': h.method,
+    'lift_sft.options': JSON.stringify(h.options),
+    ...budgetMetadata(h.options),
+    'lift_sft.base_model': h.baseModel,
+    'lift_sft.base_sha256': h.baseHash,
     'lift_sft.hash': HASH_ALGORITHM,
-    'lift_sft.shapes': JSON.stringify(shapes),
+    'lift_sft.shapes': JSON.stringify(h.shapes),
     'lift_sft.index_order': INDEX_ORDER,
   });
   let bytes = 0;

@@ -18,9 +18,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileFormatError } from '../../core/errors.js';
 import { type Tensor, tensor } from '../../core/tensor.js';
-import { readTensors, writeTensors } from '../huggingface/safetensors.js';
-import { INDEX_ORDER, budgetMetadata } from './delta.js';
-import { HASH_ALGORITHM } from './hash.js';
+import { readTensors } from '../huggingface/safetensors.js';
+import { writeIndexedTensors } from './delta.js';
 import { readMetadata } from './metadata.js';
 
 export const MASKS_FILE = 'masks.safetensors';
@@ -42,21 +41,7 @@ export function writeMasks(dir: string, m: MaskSet): { file: string; bytes: numb
     tensors.set(name, tensor('int64', [indices.length], BigInt64Array.from(indices, (i) => BigInt(i))));
     shapes[name] = [rows, cols];
   }
-  const file = join(dir, MASKS_FILE);
-  writeTensors(file, tensors, {
-    'lift_sft.kind': MASKS_KIND,
-    'lift_sft.method': m.method,
-    'lift_sft.options': JSON.stringify(m.options),
-    ...budgetMetadata(m.options),
-    'lift_sft.base_model': m.baseModel,
-    'lift_sft.base_sha256': m.baseHash,
-    'lift_sft.hash': HASH_ALGORITHM,
-    'lift_sft.shapes': JSON.stringify(shapes),
-    'lift_sft.index_order': INDEX_ORDER,
-  });
-  let bytes = 0;
-  for (const t of tensors.values()) bytes += t.data.byteLength;
-  return { file, bytes };
+  return writeIndexedTensors(join(dir, MASKS_FILE), tensors, { kind: MASKS_KIND, method: m.method, options: m.options, baseModel: m.baseModel, baseHash: m.baseHash, shapes });
 }
 
 /** Reads a masks directory back (indices checked: in range, strictly ascending). */

@@ -64,7 +64,7 @@ export function renderHtml(report: CompareReport): string {
     '<main>',
     `<h1>${esc(title)}</h1>`,
     `<p class="setup">${setupSummary(report).map(esc).join(' · ')}</p>`,
-    ...(baseSummary(report) ? [`<p class="base">${esc(baseSummary(report)!)}</p>`] : []),
+    ...[baseSummary(report)].filter((b) => b !== undefined).map((b) => `<p class="base">${esc(b)}</p>`),
     renderClaims(report),
     renderTable(table),
     tableNotes(table),

@@ -105,22 +105,24 @@ function tred2(V: Float64Array, d: Float64Array, e: Float64Array, n: number): vo
   e[0] = 0;
 }
 
-/** tql2 on W = Vᵀ: column c of V is row c of W. */
-function tql2(W: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
-  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
-  e[n - 1] = 0;
+/**
+ * The implicit QL iterations of tql1/tql2 on the tridiagonal (d, e), e[i] coupling i and i+1 and
+ * e[n − 1] = 0: d ends holding the eigenvalues (unsorted), e is overwritten. With W, every plane
+ * rotation is also applied to W's rows (tql2: W = Vᵀ accumulates the eigenvectors). Returns false
+ * when some eigenvalue took more than maxIter iterations (then d is not final).
+ */
+function implicitQl(d: Float64Array, e: Float64Array, n: number, W?: Float64Array, maxIter = Infinity): boolean {
   let f = 0;
   let tst1 = 0;
   const eps = 2 ** -52;
   for (let l = 0; l < n; l++) {
     tst1 = Math.max(tst1, Math.abs(d[l]!) + Math.abs(e[l]!));
     let m = l;
-    while (m < n) {
-      if (Math.abs(e[m]!) <= eps * tst1) break;
-      m++;
-    }
+    while (m < n - 1 && Math.abs(e[m]!) > eps * tst1) m++;
     if (m > l) {
+      let iter = 0;
       do {
+        if (++iter > maxIter) return false;
         let g = d[l]!;
         let p = (d[l + 1]! - g) / (2 * e[l]!);
         let r = hypot(p, 1);
@@ -150,13 +152,15 @@ function tql2(W: Float64Array, d: Float64Array, e: Float64Array, n: number): voi
           c = p / r;
           p = c * d[i]! - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]!);
-          const ri = i * n;
-          const ri1 = (i + 1) * n;
-          for (let k = 0; k < n; k++) {
-            const hk = W[ri1 + k]!;
-            const wk = W[ri + k]!;
-            W[ri1 + k] = s * wk + c * hk;
-            W[ri + k] = c * wk - s * hk;
+          if (W) {
+            const ri = i * n;
+            const ri1 = (i + 1) * n;
+            for (let k = 0; k < n; k++) {
+              const hk = W[ri1 + k]!;
+              const wk = W[ri + k]!;
+              W[ri1 + k] = s * wk + c * hk;
+              W[ri + k] = c * wk - s * hk;
+            }
           }
         }
         p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
@@ -167,6 +171,14 @@ function tql2(W: Float64Array, d: Float64Array, e: Float64Array, n: number): voi
     d[l] = d[l]! + f;
     e[l] = 0;
   }
+  return true;
+}
+
+/** tql2 on W = Vᵀ: column c of V is row c of W. */
+function tql2(W: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
+  e[n - 1] = 0;
+  implicitQl(d, e, n, W);
   // selection sort, ascending, moving rows of W along
   for (let i = 0; i < n - 1; i++) {
     let k = i;
@@ -455,59 +467,7 @@ function tridiagonalEigenvalues(d0: Float64Array, e0: Float64Array, n: number, c
   const d = Float64Array.from(d0.subarray(0, n));
   const e = new Float64Array(n);
   for (let i = 0; i < n - 1; i++) e[i] = e0[i]!;
-  let f = 0;
-  let tst1 = 0;
-  const eps = 2 ** -52;
-  let converged = true;
-  for (let l = 0; l < n && converged; l++) {
-    tst1 = Math.max(tst1, Math.abs(d[l]!) + Math.abs(e[l]!));
-    let m = l;
-    while (m < n - 1 && Math.abs(e[m]!) > eps * tst1) m++;
-    if (m > l) {
-      let iter = 0;
-      do {
-        if (++iter > 60) {
-          converged = false;
-          break;
-        }
-        let g = d[l]!;
-        let p = (d[l + 1]! - g) / (2 * e[l]!);
-        let r = hypot(p, 1);
-        if (p < 0) r = -r;
-        d[l] = e[l]! / (p + r);
-        d[l + 1] = e[l]! * (p + r);
-        const dl1 = d[l + 1]!;
-        let h = g - d[l]!;
-        for (let i = l + 2; i < n; i++) d[i]! -= h;
-        f += h;
-        p = d[m]!;
-        let c = 1;
-        let c2 = c;
-        let c3 = c;
-        const el1 = e[l + 1]!;
-        let s = 0;
-        let s2 = 0;
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          g = c * e[i]!;
-          h = c * p;
-          r = hypot(p, e[i]!);
-          e[i + 1] = s * r;
-          s = e[i]! / r;
-          c = p / r;
-          p = c * d[i]! - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]!);
-        }
-        p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
-        e[l] = s * p;
-        d[l] = c * p;
-      } while (Math.abs(e[l]!) > eps * tst1);
-    }
-    d[l] = d[l]! + f;
-    e[l] = 0;
-  }
+  const converged = implicitQl(d, e, n, undefined, 60);
   const k = Math.max(0, Math.min(count, n));
   if (!converged || !d.every(Number.isFinite)) {
     const values = new Float64Array(k);

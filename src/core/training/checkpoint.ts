@@ -15,7 +15,7 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { writeFileAtomic } from '../atomic-write.js';
+import { readTextIfExists, writeFileAtomic } from '../atomic-write.js';
 import type { CheckpointStore, OptimizerState, TensorStore } from '../contracts.js';
 import { FileFormatError, ioErrorOf } from '../errors.js';
 import { type Tensor, tensor } from '../tensor.js';
@@ -41,14 +41,8 @@ export interface CheckpointPointer {
 /** A run's latest.json, or null when it has none; a malformed one is an E_CHECKPOINT error naming it. */
 export function readPointer(outDir: string): CheckpointPointer | null {
   const file = join(outDir, LATEST);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') return null;
-    throw ioErrorOf(e, file, 'read') ?? e;
-  }
-  return parseCheckpointJson<CheckpointPointer>(text, file, 'pointer');
+  const text = readTextIfExists(file);
+  return text === null ? null : parseCheckpointJson<CheckpointPointer>(text, file, 'pointer');
 }
 
 function writePointer(outDir: string, pointer: CheckpointPointer): void {

@@ -98,14 +98,3 @@ export function gatherValues(weight: Float32Array, indices: Int32Array): Float32
 export function scatterValues(weight: Float32Array, indices: Int32Array, values: Float32Array): void {
   for (let i = 0; i < indices.length; i++) weight[indices[i]!] = values[i]!;
 }
-
-/** The mask as int64 (what ONNX's Gather and ScatterElements index with), converted once per mask. */
-const int64Masks = new WeakMap<Int32Array, BigInt64Array>();
-export function indicesInt64(indices: Int32Array): BigInt64Array {
-  let out = int64Masks.get(indices);
-  if (!out) {
-    out = BigInt64Array.from(indices, (i) => BigInt(i));
-    int64Masks.set(indices, out);
-  }
-  return out;
-}

@@ -13,7 +13,7 @@ import * as op from '../../core/graph/ops.js';
 import { sharedCount } from '../../core/linalg/index.js';
 import type { ParamSource } from '../../core/model/params.js';
 import { type Tensor, numel, tensor } from '../../core/tensor.js';
-import { gatherValues, indicesInt64, scatterValues, selectMask } from '../../core/training/masks.js';
+import { gatherValues, scatterValues, selectMask } from '../../core/training/masks.js';
 
 /** Optimizer parameter (and graph input) name of a weight's trained values. */
 export const sparseValuesName = (param: string) => `${param}.values`;
@@ -37,7 +37,7 @@ export function sparseSource(w: Tensor, indices: Int32Array, input?: string): Pa
         }
       }
       const flat = io.constant(io.name, w, [n]);
-      const idx = io.graph.initializer(sparseIndicesName(io.name), tensor('int64', [indices.length], indicesInt64(indices)));
+      const idx = io.graph.initializer(sparseIndicesName(io.name), tensor('int32', [indices.length], indices));
       const values = io.trainable(input ?? sparseValuesName(io.name), [indices.length]);
       return op.reshape(op.scatterElements(flat, idx, values, 0), io.shape);
     },
@@ -76,8 +76,8 @@ export class SparseTarget implements TrainableTarget {
       // W enters as an input of its full shape; its gradient is gathered at the mask below
       build: (io) => io.trainable(io.name, io.shape),
       gradients: (gradOf, io) => {
-        // int32, as the mask is held: ONNX Gather takes int32 indices, so no int64 mirror of
-        // every mask lives beside it (39 MiB on the 135M shape at rank 16)
+        // int32, as the mask is held (ONNX Gather and ScatterElements take int32 indices): no
+        // int64 mirror of every mask beside it (39 MiB on the 135M shape at rank 16)
         const idx = io.input(sparseIndicesName(this.name), [this.budget], 'int32');
         return new Map([[sparseValuesName(this.name), op.gather(op.reshape(gradOf(this.name), [this.rows * this.cols]), idx, 0)]]);
       },

@@ -14,6 +14,15 @@ function svgById(html: string, id: string): string {
 }
 
 describe('report.html', () => {
+  it("states the base model's scores once, under the setup, only when the report has them", () => {
+    const r = twoByTwo();
+    assert.equal(count(renderHtml(r), /class="base"/g), 0);
+    r.base = { targetAccuracy: 0.2625, sourceAccuracy: 0.991, sourceLoss: 0.08 };
+    const html = renderHtml(r);
+    assert.equal(count(html, /<p class="base">Before fine-tuning, the base model scores 26\.3% target accuracy and 99\.1% source accuracy\.<\/p>/g), 1);
+    assert.ok(html.indexOf('class="setup"') < html.indexOf('class="base"'));
+  });
+
   it('holds the table and the three charts, with titles and roles', () => {
     const html = renderHtml(twoByTwo());
     assert.equal(count(html, /<table id="report-table">/g), 1);

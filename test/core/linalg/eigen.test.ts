@@ -135,12 +135,11 @@ describe('symmetricEigenSmallest', () => {
 });
 
 describe('cholesky and invertLower', () => {
-  it('factor C = L·Lᵀ and invert L', () => {
-    const rng = new Rng(3);
-    const n = 30;
-    const x = gaussian(rng, n, 2 * n);
+  /** C = X·Xᵀ of a Gaussian n×cols X: L·Lᵀ = C, L⁻¹·L = I, both lower triangular. */
+  function checkFactorAndInverse(n: number, cols: number, seed: number): void {
+    const x = gaussian(new Rng(seed), n, cols);
     const c = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < 2 * n; k++) c[i * n + j]! += x[i * 2 * n + k]! * x[j * 2 * n + k]!;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < cols; k++) c[i * n + j]! += x[i * cols + k]! * x[j * cols + k]!;
     const L = cholesky(c, n)!;
     const inv = invertLower(L, n);
     for (let i = 0; i < n; i++)
@@ -153,30 +152,17 @@ describe('cholesky and invertLower', () => {
         }
         assert.ok(Math.abs(llt - c[i * n + j]!) < 1e-9 * Math.abs(c[i * n + i]!));
         assert.ok(Math.abs(li - (i === j ? 1 : 0)) < 1e-10);
-        if (j > i) assert.equal(L[i * n + j], 0);
+        if (j > i) {
+          assert.equal(L[i * n + j], 0);
+          assert.equal(inv[i * n + j], 0);
+        }
       }
-  });
+  }
+
+  it('factor C = L·Lᵀ and invert L', () => checkFactorAndInverse(30, 60, 3));
 
   for (const n of [1, 2, 3, 8, 9]) {
-    it(`inverts ${n}×${n} factors (odd and even sizes, two columns at a time)`, () => {
-      const x = gaussian(new Rng(40 + n), n, 2 * n + 1);
-      const c = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < 2 * n + 1; k++) c[i * n + j]! += x[i * (2 * n + 1) + k]! * x[j * (2 * n + 1) + k]!;
-      const L = cholesky(c, n)!;
-      const inv = invertLower(L, n);
-      for (let i = 0; i < n; i++)
-        for (let j = 0; j < n; j++) {
-          let llt = 0;
-          let li = 0;
-          for (let k = 0; k < n; k++) {
-            llt += L[i * n + k]! * L[j * n + k]!;
-            li += inv[i * n + k]! * L[k * n + j]!;
-          }
-          assert.ok(Math.abs(llt - c[i * n + j]!) < 1e-9 * Math.abs(c[i * n + i]!));
-          assert.ok(Math.abs(li - (i === j ? 1 : 0)) < 1e-10);
-          if (j > i) assert.equal(inv[i * n + j], 0);
-        }
-    });
+    it(`inverts ${n}×${n} factors (odd and even sizes, two columns at a time)`, () => checkFactorAndInverse(n, 2 * n + 1, 40 + n));
   }
 
   it('reports a singular Gram instead of factoring it', () => {

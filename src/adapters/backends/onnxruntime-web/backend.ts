@@ -15,7 +15,7 @@ import { BackendError } from '../../../core/errors.js';
 import { Graph, type Value } from '../../../core/graph/graph.js';
 import { serializeModel } from '../../../core/graph/onnx.js';
 import type { Tensor } from '../../../core/tensor.js';
-import { type IoSpec, checkFeeds, defaultOptimizationLevel } from '../ort-shared/index.js';
+import { type IoSpec, SessionCache, checkFeeds, defaultOptimizationLevel } from '../ort-shared/index.js';
 import { WEB_INPUTS_IN_PLACE } from './capabilities.js';
 import { graphBytes, outOfMemory, WASM_MEMORY_LIMIT, wasmLoadFailed } from './errors.js';
 import { fromOrt, toOrt } from './tensors.js';
@@ -105,7 +105,7 @@ function dropRemoteWasmPathsInNode(): void {
 export class OnnxRuntimeWebBackend implements Backend {
   readonly name = 'onnxruntime-web';
   readonly capabilities: BackendCapabilities;
-  private readonly cache = new WeakMap<Graph, Map<string, Promise<Executable>>>();
+  private readonly sessions = new SessionCache<WebBackendOptions>();
   private ready?: Promise<void>;
 
   constructor(private readonly defaults: WebBackendOptions = {}) {
@@ -139,15 +139,7 @@ export class OnnxRuntimeWebBackend implements Backend {
 
   compile(graph: Graph, outputs: readonly Value[], options: WebBackendOptions = {}): Promise<Executable> {
     const opts = { ...this.defaults, ...options };
-    const key = JSON.stringify([outputs.map((v) => v.name), opts]);
-    let perGraph = this.cache.get(graph);
-    if (!perGraph) this.cache.set(graph, (perGraph = new Map()));
-    const hit = perGraph.get(key);
-    if (hit) return hit;
-    const made = this.create(graph, outputs, opts, () => perGraph!.delete(key));
-    perGraph.set(key, made);
-    made.catch(() => perGraph!.delete(key));
-    return made;
+    return this.sessions.get(graph, outputs, opts, (onDispose) => this.create(graph, outputs, opts, onDispose));
   }
 
   private async create(graph: Graph, outputs: readonly Value[], opts: WebBackendOptions, onDispose: () => void): Promise<Executable> {

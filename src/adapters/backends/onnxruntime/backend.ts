@@ -18,7 +18,7 @@ import { BackendError } from '../../../core/errors.js';
 import type { Graph, Value } from '../../../core/graph/graph.js';
 import { serializeModel } from '../../../core/graph/onnx.js';
 import type { Tensor } from '../../../core/tensor.js';
-import { type IoSpec, checkFeeds, defaultOptimizationLevel } from '../ort-shared/index.js';
+import { type IoSpec, SessionCache, checkFeeds, defaultOptimizationLevel } from '../ort-shared/index.js';
 import type { TaskPool } from '../../../core/tasks.js';
 import { WorkerTaskPool } from '../../workers/pool.js';
 import { assertCudaAvailable } from './cuda.js';
@@ -101,7 +101,7 @@ export interface OrtBackendOptions extends CompileOptions {
 export class OnnxRuntimeBackend implements Backend {
   readonly name: string;
   readonly capabilities: BackendCapabilities;
-  private readonly cache = new WeakMap<Graph, Map<string, Promise<Executable>>>();
+  private readonly sessions = new SessionCache<OrtBackendOptions>();
 
   constructor(private readonly defaults: OrtBackendOptions = {}) {
     const provider = defaults.executionProvider ?? 'cpu';
@@ -138,15 +138,7 @@ export class OnnxRuntimeBackend implements Backend {
 
   compile(graph: Graph, outputs: readonly Value[], options: OrtBackendOptions = {}): Promise<Executable> {
     const opts = { ...this.defaults, ...options };
-    const key = JSON.stringify([outputs.map((v) => v.name), opts]);
-    let perGraph = this.cache.get(graph);
-    if (!perGraph) this.cache.set(graph, (perGraph = new Map()));
-    const hit = perGraph.get(key);
-    if (hit) return hit;
-    const made = this.create(graph, outputs, opts, () => perGraph!.delete(key));
-    perGraph.set(key, made);
-    made.catch(() => perGraph!.delete(key));
-    return made;
+    return this.sessions.get(graph, outputs, opts, (onDispose) => this.create(graph, outputs, opts, onDispose));
   }
 
   private async create(graph: Graph, outputs: readonly Value[], opts: OrtBackendOptions, onDispose: () => void): Promise<Executable> {

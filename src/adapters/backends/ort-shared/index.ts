@@ -1,11 +1,13 @@
 /**
  * What the onnxruntime-node and onnxruntime-web backends share: the feed checks every run gets
  * before the runtime sees it, the conversion to and from the runtime's tensors (both packages
- * take onnxruntime-common's Tensor), and the optimization level a graph compiles at. Imports no
+ * take onnxruntime-common's Tensor), the optimization level a graph compiles at, and the cache of
+ * compiled sessions per graph and options. Imports no
  * runtime itself, so each backend (and the browser bundle) keeps only its own.
  */
 import { FeedError } from '../../../core/errors.js';
-import type { Graph } from '../../../core/graph/graph.js';
+import type { Executable } from '../../../core/contracts.js';
+import type { Graph, Value } from '../../../core/graph/graph.js';
 import { type DType, type Tensor, sameShape, shapeToString } from '../../../core/tensor.js';
 
 export type IoSpec = { name: string; dtype: Tensor['dtype']; shape: readonly number[] };
@@ -68,4 +70,25 @@ export function tensorCodec<T extends RuntimeTensor>(TensorClass: new (type: Ort
 export function defaultOptimizationLevel(graph: Graph): 'basic' | 'all' {
   const f64 = graph.inputs.some((v) => v.dtype === 'float64') || [...graph.initializers.values()].some((i) => i.value.dtype === 'float64');
   return f64 ? 'basic' : 'all';
+}
+
+/**
+ * Compiled sessions per graph (held weakly) and per outputs + options: a second compile of the
+ * same request shares the first one's promise; a session that is disposed or fails to build
+ * leaves the cache, so the next compile builds anew.
+ */
+export class SessionCache<O> {
+  private readonly byGraph = new WeakMap<Graph, Map<string, Promise<Executable>>>();
+
+  get(graph: Graph, outputs: readonly Value[], opts: O, create: (onDispose: () => void) => Promise<Executable>): Promise<Executable> {
+    const key = JSON.stringify([outputs.map((v) => v.name), opts]);
+    let perGraph = this.byGraph.get(graph);
+    if (!perGraph) this.byGraph.set(graph, (perGraph = new Map()));
+    const hit = perGraph.get(key);
+    if (hit) return hit;
+    const made = create(() => perGraph!.delete(key));
+    perGraph.set(key, made);
+    made.catch(() => perGraph!.delete(key));
+    return made;
+  }
 }
