@@ -1,7 +1,11 @@
 /**
- * Top-k selection in expected linear time: a three-way quickselect finds the k-th largest score
- * (the threshold), then one ordered scan emits every index above it plus the lowest-indexed ties.
- * The scan runs in index order, so the result is already sorted and no m·n sort is needed.
+ * Top-k selection in expected linear time: a selection finds the k-th largest score (the
+ * threshold), and the result is emitted in index order, so it is already sorted and no m·n sort is
+ * needed. Large inputs take one pass over the scores: a sample brackets the threshold, the pass
+ * records the indices above the bracket and the (index, score) pairs inside it, and the result
+ * merges the two lists once a selection over the bracketed scores has found the threshold.
+ * Small inputs, and large ones whose bracket misses, take a quickselect over all scores and an
+ * ordered scan.
  */
 import { InvalidArgumentError } from '../errors.js';
 
@@ -37,30 +41,27 @@ function select(values: Scores, k: number, abs: boolean): Int32Array {
     throw new InvalidArgumentError(`k must be an integer in [0, ${n}]; got ${k}`, { field: 'k', value: k });
   }
   if (n > 0x7fffffff) throw new InvalidArgumentError(`top-k over ${n} entries exceeds int32 indices`, { field: 'scores' });
-  const found = k > 0 && k < n && n >= SAMPLED_MIN ? sampledThreshold(values, k, abs) : undefined;
-  let threshold: number;
-  let above: number;
-  if (found) {
-    ({ threshold, above } = found);
-  } else {
-    // NaN check and scores (magnitudes) in one pass, then quickselect over them
-    const score = (values instanceof Float32Array ? new Float32Array(n) : new Float64Array(n)) as Scores;
-    for (let i = 0; i < n; i++) {
-      const x = values[i]!;
-      if (x !== x) throw nanAt(i);
-      score[i] = abs ? Math.abs(x) : x;
-    }
-    if (k === 0) return new Int32Array(0);
-    if (k === n) return Int32Array.from({ length: n }, (_, i) => i);
-    threshold = kthSmallest(score.slice() as Scores, n - k);
-    above = 0;
-    for (let i = 0; i < n; i++) if (score[i]! > threshold) above++;
+  if (k > 0 && k < n && n >= SAMPLED_MIN) {
+    const out = sampledSelect(values, k, abs);
+    if (out) return out;
   }
+  // NaN check and scores (magnitudes) in one pass, then quickselect over them
+  const score = (values instanceof Float32Array ? new Float32Array(n) : new Float64Array(n)) as Scores;
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    if (x !== x) throw nanAt(i);
+    score[i] = abs ? Math.abs(x) : x;
+  }
+  if (k === 0) return new Int32Array(0);
+  if (k === n) return Int32Array.from({ length: n }, (_, i) => i);
+  const threshold = kthSmallest(score.slice() as Scores, n - k);
+  let above = 0;
+  for (let i = 0; i < n; i++) if (score[i]! > threshold) above++;
   const out = new Int32Array(k);
   let ties = k - above;
   let o = 0;
   for (let i = 0; i < n && o < k; i++) {
-    const s = abs ? Math.abs(values[i]!) : values[i]!;
+    const s = score[i]!;
     if (s > threshold) out[o++] = i;
     else if (s === threshold && ties > 0) {
       out[o++] = i;
@@ -79,60 +80,280 @@ const SAMPLED_MIN = 1 << 16;
 const SAMPLES = 8192;
 
 /**
- * The k-th largest score (0 < k < n) and how many scores exceed it, for large inputs: a
- * fixed-seed sample brackets the threshold, one pass (which also rejects NaN) counts the scores
- * above the bracket and copies the ones inside, and a quickselect over those finds it. Scores are |values| (or values) computed on the fly: no n-sized copy. Undefined when
- * the bracket misses or holds too many ties; the caller then selects over all scores.
+ * The k largest scores' indices (0 < k < n), ascending, for large inputs, in one pass over the
+ * scores. A fixed-seed sample brackets the threshold (the k-th largest score) by [lo, hi]; the pass
+ * (which also rejects NaN) writes the indices of the scores above hi straight into the result, in
+ * index order, and keeps the (index, score) pairs inside the bracket; a selection over the kept
+ * scores finds the threshold (a quickselect, or for float32 magnitudes a histogram of their bits
+ * first), and a backward merge places the kept indices whose scores exceed it, plus the
+ * lowest-indexed ones equal to it, among the indices above hi. Every score equal to the
+ * threshold lies inside the bracket, so the tie rule is decided among the kept pairs alone. Scores
+ * are |values| (or values) computed on the fly: no n-sized copy. Undefined, without a throw, when
+ * the bracket misses the threshold or holds too many scores (many ties); the caller then selects
+ * over all scores, and its own pass reports the first NaN, which this pass had not reached.
  */
-function sampledThreshold(values: Scores, k: number, abs: boolean): { threshold: number; above: number } | undefined {
+function sampledSelect(values: Scores, k: number, abs: boolean): Int32Array | undefined {
   const n = values.length;
-  const sample = new Float64Array(SAMPLES);
+  const f32 = values instanceof Float32Array;
+  // the sample keeps the scores' type (|float32| is exact), so that every quickselect here sees
+  // one array type
+  const sample = f32 ? new Float32Array(SAMPLES) : new Float64Array(SAMPLES);
   let seed = 0x9e3779b9;
   for (let i = 0; i < SAMPLES; i++) {
     seed ^= seed << 13;
     seed ^= seed >>> 17;
     seed ^= seed << 5;
-    const x = values[(seed >>> 0) % n]!;
+    // (seed >>> 0) % n, without a floating-point remainder: u / n is never within rounding of the
+    // next integer (u < 2^32, n < 2^31), so the floor is exact
+    const u = seed >>> 0;
+    const x = values[u - Math.floor(u / n) * n]!;
+    // a NaN in the sample is a NaN in the scores: the caller's pass reports the first one
+    if (x !== x) return undefined;
     sample[i] = abs ? Math.abs(x) : x;
   }
-  sample.sort(); // ascending (a NaN sorts last; the full pass below rejects it)
   const frac = k / n;
   const pos = (1 - frac) * SAMPLES;
   const margin = 5 * Math.sqrt(SAMPLES * frac * (1 - frac)) + 16;
-  const hi = sample[Math.min(SAMPLES - 1, Math.ceil(pos + margin))]!;
-  const lo = sample[Math.max(0, Math.floor(pos - margin))]!;
-  // one pass: NaN check, count above the bracket, keep what falls inside (a second pass collects
-  // them only if more fall inside than the sample predicts room for)
-  const cap = Math.min(n, Math.ceil(n * (2 * (margin + 16) / SAMPLES) * 3) + 1024);
-  let cand = new Float64Array(cap);
-  let aboveHi = 0;
-  let inside = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v !== v) throw nanAt(i);
-    const x = abs ? Math.abs(v) : v;
-    if (x > hi) aboveHi++;
-    else if (x >= lo) {
-      if (inside < cap) cand[inside] = x;
-      inside++;
-    }
-  }
-  const need = k - aboveHi; // rank of the threshold (1 = largest) among the bracketed scores
-  if (!(need >= 1 && need <= inside && inside <= n / 4)) return undefined;
-  if (inside > cap) {
-    cand = new Float64Array(inside);
-    let c = 0;
-    for (let i = 0; i < n; i++) {
-      const x = abs ? Math.abs(values[i]!) : values[i]!;
-      if (x <= hi && x >= lo) cand[c++] = x;
-    }
+  // The bracket's ends are the sample's order statistics at loAt and hiAt, by quickselect rather
+  // than a sort: the first leaves sample[loAt..] holding the largest SAMPLES − loAt, where the
+  // second looks. An end past the sample's range is open: no score lies above an infinite hi or
+  // below an infinite lo, so a k near 0 or near n needs no fall-back.
+  const hiAt = Math.ceil(pos + margin);
+  const loAt = Math.max(0, Math.floor(pos - margin));
+  const lo = pos - margin < 0 ? -Infinity : kthSmallest(sample, loAt);
+  const hi = hiAt >= SAMPLES ? Infinity : kthSmallest(sample.subarray(loAt), hiAt - loAt);
+  const out = new Int32Array(k);
+  // room for a quarter more pairs than the bracket's expected n·2·margin/SAMPLES; more grow it
+  const maxInside = Math.floor(n / 4);
+  const kept = new Kept(f32, Math.min(maxInside, Math.ceil(((n * 2 * margin) / SAMPLES) * 1.25) + 1024), maxInside);
+  // one pass: the indices above hi into out[0, above), the pairs inside into `kept`
+  const above =
+    abs && values instanceof Float32Array
+      ? passFloat32Magnitudes(values, lo, hi, out, kept)
+      : abs
+        ? passMagnitudes(values, lo, hi, out, kept)
+        : passScores(values, lo, hi, out, kept);
+  if (above < 0) return undefined;
+  const inside = kept.length;
+  const need = k - above; // how many of the bracketed scores the result takes (the threshold's rank)
+  if (!(need >= 1 && need <= inside)) return undefined;
+  // the threshold is the bracketed score of rank `need` from the top; the result takes the kept
+  // indices whose scores exceed it and the lowest-indexed ones equal to it, `need` in all
+  const sel = new Int32Array(need);
+  if (abs && kept.val instanceof Float32Array) {
+    const mags = kept.val.subarray(0, inside);
+    const threshold = kthSmallestMagnitude32(mags, inside - need, lo, hi);
+    takeMagnitudes32(mags, kept.idx, threshold, sel);
   } else {
-    cand = cand.subarray(0, inside);
+    const scores = kept.val.subarray(0, inside) as Scores;
+    const threshold = kthSmallest(scores.slice() as Scores, inside - need);
+    takeScores(scores, kept.idx, threshold, sel);
   }
-  const threshold = kthSmallest(cand, inside - need);
-  let above = aboveHi;
-  for (let i = 0; i < inside; i++) if (cand[i]! > threshold) above++;
-  return { threshold, above };
+  mergeInto(out, above, sel);
+  return out;
+}
+
+/**
+ * Fills `sel` (ascending) with the indices `idx[j]` whose scores `scores[j]` exceed `threshold`,
+ * then with the lowest-indexed ones equal to it until `sel` is full.
+ */
+function takeScores(scores: Scores, idx: Int32Array, threshold: number, sel: Int32Array): void {
+  const m = scores.length;
+  let greater = 0;
+  for (let j = 0; j < m; j++) if (scores[j]! > threshold) greater++;
+  const need = sel.length;
+  let ties = need - greater;
+  let c = 0;
+  for (let j = 0; j < m && c < need; j++) {
+    const x = scores[j]!;
+    if (x > threshold || (x === threshold && ties-- > 0)) sel[c++] = idx[j]!;
+  }
+}
+
+/**
+ * takeScores for non-negative float32 magnitudes, by their bits (ordered as the values are), with
+ * no data-dependent branch: about half the kept scores exceed the threshold, in no pattern a
+ * branch predictor could learn.
+ */
+function takeMagnitudes32(mags: Float32Array, idx: Int32Array, threshold: number, sel: Int32Array): void {
+  const m = mags.length;
+  const keys = new Int32Array(mags.buffer, mags.byteOffset, m);
+  const t = float32Bits(threshold);
+  // keys and t lie in [0, 2^31), so t − key is an exact int32, negative exactly when key > t
+  let greater = 0;
+  for (let j = 0; j < m; j++) greater += (t - keys[j]!) >>> 31;
+  const need = sel.length;
+  let ties = need - greater;
+  let c = 0;
+  for (let j = 0; j < m && c < need; j++) {
+    const key = keys[j]!;
+    const gt = (t - key) >>> 31;
+    const eq = ((key ^ t) - 1) >>> 31; // key ^ t is 0 exactly when key = t, else in (0, 2^31)
+    const tie = eq & ((0 - ties) >>> 31); // an equal score while ties remain to be taken
+    sel[c] = idx[j]!;
+    c += gt | tie;
+    ties -= tie;
+  }
+}
+
+/**
+ * Merges `sel` (ascending) into out[0, above) (ascending) so that `out`, of length above +
+ * sel.length, is ascending; the two hold distinct indices. Backward and in place, with no
+ * data-dependent branch: the larger of the two tails moves to the end.
+ */
+function mergeInto(out: Int32Array, above: number, sel: Int32Array): void {
+  let a = above - 1;
+  let b = sel.length - 1;
+  let w = out.length - 1;
+  while (a >= 0 && b >= 0) {
+    const x = out[a]!;
+    const y = sel[b]!;
+    const fromOut = (y - x) >>> 31; // 1 when x > y (indices lie in [0, 2^31))
+    out[w--] = y + ((x - y) & -fromOut);
+    a -= fromOut;
+    b -= 1 - fromOut;
+  }
+  while (b >= 0) out[w--] = sel[b--]!;
+  // what is left of out[0, above) is already in place
+}
+
+/*
+ * The bracketing pass, written out per case so that the hot loop tests neither `abs` nor the array
+ * type per score. Each score costs one comparison when it lies below the bracket (the common
+ * case); a NaN fails every comparison and is caught on a rare path, at the first NaN's index.
+ * Each returns how many indices it wrote to `out` (those above hi, ascending), or −1 on a miss:
+ * more than out.length scores above hi, or a full `kept` (many ties).
+ */
+
+/**
+ * |float32| ordered by its bits: for non-NaN magnitudes, a < b exactly when bits(a) < bits(b) as
+ * int32, −0 and +0 both read 0, and NaN's bits lie above +Infinity's.
+ */
+function passFloat32Magnitudes(values: Float32Array, lo: number, hi: number, out: Int32Array, kept: Kept): number {
+  const n = values.length;
+  const k = out.length;
+  const bits = new Int32Array(values.buffer, values.byteOffset, n);
+  const loBits = lo === -Infinity ? 0 : float32Bits(lo);
+  const hiBits = hi === Infinity ? INF_BITS : float32Bits(hi);
+  let above = 0;
+  for (let i = 0; i < n; i++) {
+    const u = bits[i]! & 0x7fffffff;
+    if (u < loBits) continue;
+    if (u > hiBits) {
+      if (u > INF_BITS) throw nanAt(i);
+      if (above === k) return -1;
+      out[above++] = i;
+    } else if (!kept.push(i, Math.abs(values[i]!))) return -1;
+  }
+  return above;
+}
+
+function passMagnitudes(values: Scores, lo: number, hi: number, out: Int32Array, kept: Kept): number {
+  const n = values.length;
+  const k = out.length;
+  let above = 0;
+  for (let i = 0; i < n; i++) {
+    const x = Math.abs(values[i]!);
+    if (x < lo) continue;
+    if (x > hi) {
+      if (above === k) return -1;
+      out[above++] = i;
+    } else if (x !== x) throw nanAt(i);
+    else if (!kept.push(i, x)) return -1;
+  }
+  return above;
+}
+
+function passScores(values: Scores, lo: number, hi: number, out: Int32Array, kept: Kept): number {
+  const n = values.length;
+  const k = out.length;
+  let above = 0;
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    if (x < lo) continue;
+    if (x > hi) {
+      if (above === k) return -1;
+      out[above++] = i;
+    } else if (x !== x) throw nanAt(i);
+    else if (!kept.push(i, x)) return -1;
+  }
+  return above;
+}
+
+const INF_BITS = 0x7f800000;
+const bitsScratch = new Float32Array(1);
+const bitsView = new Int32Array(bitsScratch.buffer);
+
+/** The bits of a non-negative float32 value, as an int32. */
+function float32Bits(x: number): number {
+  bitsScratch[0] = x;
+  return bitsView[0]!;
+}
+
+const BUCKETS = 2048;
+
+/**
+ * Value at ascending rank `target` of `mags`, non-negative float32 values in [lo, hi] (either end
+ * possibly infinite), not reordered: a histogram of their bits (ordered as the values are) finds
+ * the bucket holding that rank, and a quickselect over that bucket's values alone finds the value.
+ * Unlike a quickselect over all of them, the histogram's loops have no data-dependent branches.
+ */
+function kthSmallestMagnitude32(mags: Float32Array, target: number, lo: number, hi: number): number {
+  const m = mags.length;
+  const keys = new Int32Array(mags.buffer, mags.byteOffset, m);
+  const base = lo === -Infinity ? 0 : float32Bits(lo);
+  const range = (hi === Infinity ? INF_BITS : float32Bits(hi)) - base;
+  let shift = 0;
+  while (range >>> shift >= BUCKETS) shift++;
+  const hist = new Int32Array(BUCKETS);
+  for (let j = 0; j < m; j++) hist[(keys[j]! - base) >>> shift]!++;
+  let b = 0;
+  let below = 0;
+  while (below + hist[b]! <= target) below += hist[b++]!;
+  const bucket = new Float32Array(hist[b]!);
+  let c = 0;
+  for (let j = 0; j < m; j++) if ((keys[j]! - base) >>> shift === b) bucket[c++] = mags[j]!;
+  return kthSmallest(bucket, target - below);
+}
+
+/**
+ * The (index, score) pairs inside the bracket, in index order, growing by doubling up to `max`.
+ * Float32 scores stay float32 (|float32| is exact, so they compare exactly as before); float64
+ * ones stay float64.
+ */
+class Kept {
+  length = 0;
+  idx: Int32Array;
+  val: Scores;
+  constructor(
+    private readonly f32: boolean,
+    cap: number,
+    private readonly max: number,
+  ) {
+    this.idx = new Int32Array(cap);
+    this.val = f32 ? new Float32Array(cap) : new Float64Array(cap);
+  }
+
+  /** Keeps a pair; false, keeping nothing, when `max` pairs are already kept. */
+  push(i: number, x: number): boolean {
+    if (this.length === this.idx.length && !this.grow()) return false;
+    this.idx[this.length] = i;
+    this.val[this.length++] = x;
+    return true;
+  }
+
+  private grow(): boolean {
+    const n = this.idx.length;
+    if (n >= this.max) return false;
+    const cap = Math.min(this.max, Math.max(2 * n, 1024));
+    const idx = new Int32Array(cap);
+    idx.set(this.idx);
+    const val = this.f32 ? new Float32Array(cap) : new Float64Array(cap);
+    val.set(this.val);
+    this.idx = idx;
+    this.val = val;
+    return true;
+  }
 }
 
 /**

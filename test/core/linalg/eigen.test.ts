@@ -69,6 +69,50 @@ describe('symmetricEigenSmallest', () => {
     });
   }
 
+  // n = 3 … 7: one to five reflectors (the four-at-a-time back-transformation's remainders, the
+  // fused update's four-row blocks and their tails)
+  for (const n of [3, 4, 5, 6, 7, 13]) {
+    it(`matches symmetricEigen on every eigenpair of a ${n}×${n} matrix`, () => {
+      const a = symmetric(new Rng(300 + n), n);
+      const full = symmetricEigen(a, n);
+      const few = symmetricEigenSmallest(a, n, n);
+      for (let j = 0; j < n; j++) {
+        assert.ok(Math.abs(few.values[j]! - full.values[j]!) < 1e-12 * Math.max(1, Math.abs(full.values[n - 1]!)), `λ${j}`);
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += few.vectors[j * n + i]! * full.vectors[j * n + i]!;
+        assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-9, `v${j}: ${dot}`);
+      }
+    });
+  }
+
+  it('handles columns that need no reflection (a zero reflector between nonzero ones)', () => {
+    // rows/columns 0 … 5 and 6 … 11 uncoupled: column 5 has nothing below the diagonal once the
+    // first block is reduced, so step 5 reflects nothing (τ = 0) and step 6 forms its own A2·v
+    const n = 12;
+    const rng = new Rng(77);
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j <= i; j++) {
+        if (i < 6 !== j < 6) continue;
+        const x = rng.normal();
+        a[i * n + j] = x;
+        a[j * n + i] = x;
+      }
+    const full = symmetricEigen(a, n);
+    const k = 8;
+    const { values, vectors } = symmetricEigenSmallest(a, n, k);
+    for (let j = 0; j < k; j++) {
+      assert.ok(Math.abs(values[j]! - full.values[j]!) < 1e-12 * Math.abs(full.values[n - 1]!), `λ${j}`);
+      let res = 0;
+      for (let i = 0; i < n; i++) {
+        let av = 0;
+        for (let t = 0; t < n; t++) av += a[i * n + t]! * vectors[j * n + t]!;
+        res = Math.max(res, Math.abs(av - values[j]! * vectors[j * n + i]!));
+      }
+      assert.ok(res < 1e-12, `residual ${j}: ${res}`);
+    }
+  });
+
   it('returns an orthonormal basis of a degenerate (null) eigenspace', () => {
     const [n, m] = [30, 12]; // rank 12: 18 zero eigenvalues
     const x = gaussian(new Rng(5), n, m);
@@ -161,13 +205,26 @@ describe('cholesky and invertLower', () => {
 
   it('factor C = L·Lᵀ and invert L', () => checkFactorAndInverse(30, 60, 3));
 
-  for (const n of [1, 2, 3, 8, 9]) {
-    it(`inverts ${n}×${n} factors (odd and even sizes, two columns at a time)`, () => checkFactorAndInverse(n, 2 * n + 1, 40 + n));
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9]) {
+    it(`factors and inverts ${n}×${n} (odd and even sizes, two columns and two rows at a time)`, () => checkFactorAndInverse(n, 2 * n + 1, 40 + n));
   }
 
   it('reports a singular Gram instead of factoring it', () => {
     const c = Float64Array.from([1, 1, 1, 1]);
     assert.equal(cholesky(c, 2), undefined);
+  });
+
+  it('reports the singular pivot wherever it falls (first or second of a column pair, or the last)', () => {
+    for (const n of [3, 4, 5, 6, 7]) {
+      for (let dep = 1; dep < n; dep++) {
+        // row/column dep repeats row/column dep − 1 of a Gram: pivot dep is zero up to rounding
+        const x = gaussian(new Rng(60 + n * 10 + dep), n, n + 2);
+        for (let t = 0; t < n + 2; t++) x[dep * (n + 2) + t] = x[(dep - 1) * (n + 2) + t]!;
+        const c = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let t = 0; t < n + 2; t++) c[i * n + j]! += x[i * (n + 2) + t]! * x[j * (n + 2) + t]!;
+        assert.equal(cholesky(c, n), undefined, `n = ${n}, dependent row ${dep}`);
+      }
+    }
   });
 });
 
@@ -216,8 +273,9 @@ describe('randomizedLowRank', () => {
       },
       gram: async (x: Float32Array, rows: number, cols: number) => (grams++, hostGram(x, rows, cols)),
     };
-    await randomizedLowRank(a, m, n, r, { rng, ops });
-    // sketch, 2 per power iteration, B = QᵀA, and the reconstruction, each against W [200, 160]
+    // power steps through W (the steps through G = ÂÂᵀ: test/core/linalg/svd.test.ts)
+    await randomizedLowRank(a, m, n, r, { rng, ops, gramSteps: false });
+    // the sketch, 2 per power iteration and B = QᵀA, each against W [200, 160]
     assert.equal(shapes.filter((s) => s.includes('200,160')).length, 1 + 2 * 2 + 1);
     // float64 Grams: the final basis's two orthonormalization passes and B·Bᵀ (the intermediate
     // bases take float32 Gram products)

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { chooseSvd, exactSvd, lowRankReconstruction, randomizedSvd } from '../../../src/core/linalg/svd.js';
+import { chooseSvd, exactSvd, gramStepsPay, lowRankReconstruction, randomizedLowRank, randomizedSvd } from '../../../src/core/linalg/svd.js';
+import { hostDenseOps } from '../../../src/core/linalg/host-ops.js';
 import { householderQr } from '../../../src/core/linalg/qr.js';
 import { InvalidArgumentError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
@@ -153,6 +154,58 @@ describe('lowRankReconstruction', () => {
       const got = await lowRankReconstruction(Float32Array.from(a), m, n, r, { rng, exactThreshold });
       const diff = want.map((x, i) => x - got[i]!);
       assert.ok(frob(diff) / frob(want) < 1e-5, `relative error ${frob(diff) / frob(want)}`);
+    });
+  }
+});
+
+describe('randomizedLowRank power steps through G = ÂÂᵀ', () => {
+  // A wide matrix with a slowly decaying spectrum: the power steps matter, and they go through G
+  // by the flop rule (R = 60, D = 400, l = 30, 4 steps).
+  const [R, D, r] = [60, 400, 20];
+  const s = Array.from({ length: R }, (_, i) => 1 / (i + 1));
+  const opts = { oversampling: 10, powerIterations: 4 };
+
+  it('is chosen by flops: for the 135M shapes at four steps, not for two steps of a thin sketch', () => {
+    assert.equal(gramStepsPay(R, D, r + 10, 4), true);
+    assert.equal(gramStepsPay(576, 1536, 160, 4), true); // 0.77 GFLOP against 1.27
+    assert.equal(gramStepsPay(576, 576, 160, 4), true); // 0.46 against 0.48
+    assert.equal(gramStepsPay(576, 576, 160, 2), false); // 0.35 against 0.27
+    assert.equal(gramStepsPay(576, 1536, 138, 2), false); // 0.65 against 0.61
+  });
+
+  for (const [m, n] of [[R, D], [D, R]] as const) {
+    it(`gives the best rank-r approximation of a ${m}×${n} matrix, at least as closely as the steps through Â`, async () => {
+      const rng = new Rng(11);
+      const u = orthonormalColumns(rng, m, R);
+      const v = orthonormalColumns(rng, n, R);
+      const a = Float32Array.from(reconstruct(u, s, v, m, n, R, R));
+      const want = reconstruct(u, s, v, m, n, R, r);
+      const products: string[] = [];
+      const ops = {
+        matmul: (x: Float32Array, xs: readonly [number, number], y: Float32Array, ys: readonly [number, number], o?: { transA?: boolean; transB?: boolean }) => {
+          products.push(`${xs}x${ys}`);
+          return hostDenseOps.matmul(x, xs, y, ys, o);
+        },
+      };
+      await randomizedLowRank(a, m, n, r, { rng: new Rng(3), ops, ...opts });
+      const withW = (p: string) => p.split('x').filter((side) => side === `${m},${n}`).length;
+      // W enters two products (G and B = QᵀÂ), not the sketch and two per power step
+      assert.equal(products.filter((p) => withW(p) > 0).length, 2);
+      assert.equal(products.filter((p) => p === `${r + 10},${R}x${R},${R}`).length, 1 + opts.powerIterations);
+      // relative error against the best rank-r approximation, over sketches: the spectrum decays
+      // as 1/i, so rank 20 of a 30-wide sketch after 4 steps is close (~1e-3), not exact
+      const err = (x: Float32Array) => frob(want.map((w, i) => w - x[i]!)) / frob(want);
+      const viaG: number[] = [];
+      const viaW: number[] = [];
+      for (let seed = 1; seed <= 4; seed++) {
+        viaG.push(err(await randomizedLowRank(a, m, n, r, { rng: new Rng(seed), ...opts })));
+        viaW.push(err(await randomizedLowRank(a, m, n, r, { rng: new Rng(seed), ...opts, gramSteps: false })));
+      }
+      const mean = (x: number[]) => x.reduce((p, q) => p + q, 0) / x.length;
+      assert.ok(Math.max(...viaG) < 3e-3, `errors through G ${viaG}`);
+      assert.ok(Math.max(...viaW) < 3e-3, `errors through W ${viaW}`);
+      // the range-side sketch through G is a test matrix Ω·Â, half a power step ahead
+      assert.ok(mean(viaG) <= 1.1 * mean(viaW), `mean error through G ${mean(viaG)}, through W ${mean(viaW)}`);
     });
   }
 });
