@@ -104,7 +104,8 @@ export interface MaskStrategy {
   readonly refreshAt?: RefreshTiming;
   /**
    * Returns the `budget` flat indices (row-major, sorted ascending, distinct) of the entries of
-   * `weight` (a float32 matrix [m, n]) that train.
+   * `weight` (a float32 matrix [m, n]) that train. `weight` is lent for the call: on a task pool's
+   * thread it is a copy that is reused once the call has settled, so a strategy keeps none of it.
    */
   select(weight: Tensor<'float32'>, budget: number, context: MaskContext): Promise<Int32Array>;
   /**

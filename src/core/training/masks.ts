@@ -25,9 +25,10 @@ export async function selectMask(
 ): Promise<Int32Array> {
   const portable = ctx.selection ? strategy.portable?.() : undefined;
   if (ctx.selection && portable) {
-    const task: MaskTask = { strategy: portable, name, weight: weight.slice(), rows, cols, budget, step: ctx.step, rng: ctx.rng.getState() };
-    const settled = ctx.selection.pool.run<Int32Array>({ ...MASK_TASK, options: task }, [task.weight.buffer as ArrayBuffer]).then(
-      (v) => ({ v }),
+    const copy = stagingCopy(weight);
+    const task: MaskTask = { strategy: portable, name, weight: copy, rows, cols, budget, step: ctx.step, rng: ctx.rng.getState() };
+    const settled = ctx.selection.pool.run<MaskTaskResult>({ ...MASK_TASK, options: task }, [copy.buffer as ArrayBuffer]).then(
+      (r) => (recycle(r.weight), { v: r.mask }),
       (e: unknown) => ({ e }),
     );
     // an earlier target that failed stops this one too (as the sequential loop would have)
@@ -61,6 +62,33 @@ export interface MaskTask {
   readonly rng: number[];
 }
 
+/** A pooled selection's answer: the mask, and the weight's copy moving back to be reused. */
+export interface MaskTaskResult {
+  readonly mask: Int32Array;
+  readonly weight: Float32Array;
+}
+
+/**
+ * Copies of weights on their way to a pool's thread come back with the mask and are reused: a
+ * refresh of a 135M model would otherwise allocate (and the collector free) 0.4 GB of fresh
+ * copies, page by page. A few per size are kept (as many as can be in flight at once).
+ */
+const staging = new Map<number, Float32Array[]>();
+const STAGING_PER_SIZE = 8;
+
+function stagingCopy(weight: Float32Array): Float32Array {
+  const copy = staging.get(weight.length)?.pop() ?? new Float32Array(weight.length);
+  copy.set(weight);
+  return copy;
+}
+
+function recycle(copy: Float32Array): void {
+  if (copy.buffer.byteLength === 0) return; // detached: it stayed with the thread
+  const free = staging.get(copy.length) ?? [];
+  if (free.length < STAGING_PER_SIZE) free.push(copy);
+  staging.set(copy.length, free);
+}
+
 /** What a worker's setup gives every task: DenseOps of the backend, when it has them. */
 export interface MaskTaskEnv {
   readonly ops?: DenseOps;
@@ -72,7 +100,7 @@ export const MASK_TASK: PortableRef = Object.freeze({ module: import.meta.url, e
 const strategies = new Map<string, Promise<MaskStrategy>>();
 
 /** Runs on a pool's thread: rebuilds the strategy (once per description) and selects, checked as selectMask checks. */
-export async function runMaskTask(task: MaskTask, env: MaskTaskEnv = {}): Promise<Int32Array> {
+export async function runMaskTask(task: MaskTask, env: MaskTaskEnv = {}): Promise<MaskTaskResult> {
   const key = JSON.stringify(task.strategy);
   let strategy = strategies.get(key);
   if (!strategy) {
@@ -80,11 +108,12 @@ export async function runMaskTask(task: MaskTask, env: MaskTaskEnv = {}): Promis
     strategies.set(key, strategy);
     strategy.catch(() => strategies.delete(key));
   }
-  return selectMask(await strategy, task.name, task.weight, task.rows, task.cols, task.budget, {
+  const mask = await selectMask(await strategy, task.name, task.weight, task.rows, task.cols, task.budget, {
     rng: new Rng(task.rng),
     step: task.step,
     ...(env.ops ? { ops: env.ops } : {}),
   });
+  return { mask, weight: task.weight };
 }
 
 /** weight[indices[i]] for every i, as a new vector. */
