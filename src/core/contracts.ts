@@ -127,6 +127,14 @@ export interface MaskStrategy {
 export interface MaskSelection {
   readonly pool: TaskPool;
   readonly after: Promise<unknown>;
+  /** Reusable copies of the weights sent to the pool, shared by one batch's selections. */
+  readonly copies?: MaskCopies;
+}
+
+/** Copies of weights for a pool's threads: `take` fills one (new or given back), `give` returns it. */
+export interface MaskCopies {
+  take(weight: Float32Array): Float32Array;
+  give(copy: Float32Array): void;
 }
 
 // ---------------------------------------------------------------- optimizers

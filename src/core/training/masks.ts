@@ -2,7 +2,7 @@
  * Masks as core checks them: whatever strategy chose them, a mask is `budget` sorted, distinct,
  * in-range flat indices. Parametrizations that train entries at a mask share these helpers.
  */
-import type { DenseOps, MaskSelection, MaskStrategy } from '../contracts.js';
+import type { DenseOps, MaskCopies, MaskSelection, MaskStrategy } from '../contracts.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../rng.js';
 import { type PortableRef, loadPortable } from '../tasks.js';
@@ -25,10 +25,10 @@ export async function selectMask(
 ): Promise<Int32Array> {
   const portable = ctx.selection ? strategy.portable?.() : undefined;
   if (ctx.selection && portable) {
-    const copy = stagingCopy(weight);
+    const copy = ctx.selection.copies?.take(weight) ?? weight.slice();
     const task: MaskTask = { strategy: portable, name, weight: copy, rows, cols, budget, step: ctx.step, rng: ctx.rng.getState() };
     const settled = ctx.selection.pool.run<MaskTaskResult>({ ...MASK_TASK, options: task }, [copy.buffer as ArrayBuffer]).then(
-      (r) => (recycle(r.weight), { v: r.mask }),
+      (r) => (ctx.selection!.copies?.give(r.weight), { v: r.mask }),
       (e: unknown) => ({ e }),
     );
     // an earlier target that failed stops this one too (as the sequential loop would have)
@@ -69,24 +69,26 @@ export interface MaskTaskResult {
 }
 
 /**
- * Copies of weights on their way to a pool's thread come back with the mask and are reused: a
- * refresh of a 135M model would otherwise allocate (and the collector free) 0.4 GB of fresh
- * copies, page by page. A few per size are kept (as many as can be in flight at once).
+ * Copies of weights on their way to a pool's thread, reused within one batch of selections (a
+ * copy comes back with its mask): a refresh of a 135M model would otherwise allocate, and the
+ * collector free, 0.4 GB of fresh copies page by page. One per batch, so nothing outlives it; at
+ * most the batch's window of copies exists at once.
  */
-const staging = new Map<number, Float32Array[]>();
-const STAGING_PER_SIZE = 8;
+export class WeightCopies implements MaskCopies {
+  private readonly free = new Map<number, Float32Array[]>();
 
-function stagingCopy(weight: Float32Array): Float32Array {
-  const copy = staging.get(weight.length)?.pop() ?? new Float32Array(weight.length);
-  copy.set(weight);
-  return copy;
-}
+  take(weight: Float32Array): Float32Array {
+    const copy = this.free.get(weight.length)?.pop() ?? new Float32Array(weight.length);
+    copy.set(weight);
+    return copy;
+  }
 
-function recycle(copy: Float32Array): void {
-  if (copy.buffer.byteLength === 0) return; // detached: it stayed with the thread
-  const free = staging.get(copy.length) ?? [];
-  if (free.length < STAGING_PER_SIZE) free.push(copy);
-  staging.set(copy.length, free);
+  give(copy: Float32Array): void {
+    if (copy.buffer.byteLength === 0) return; // detached: it stayed with the thread
+    const free = this.free.get(copy.length) ?? [];
+    free.push(copy);
+    this.free.set(copy.length, free);
+  }
 }
 
 /** What a worker's setup gives every task: DenseOps of the backend, when it has them. */

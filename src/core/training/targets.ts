@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Rng } from '../rng.js';
 import type { TaskPool } from '../tasks.js';
 import type { Tensor } from '../tensor.js';
+import { WeightCopies } from './masks.js';
 
 export interface TargetSpec {
   name: string;
@@ -57,8 +58,9 @@ export async function createTargets(
     for (let i = 0; i < specs.length; i++) targets.push(await make(specs[i]!, rngs[i]!));
     return targets;
   }
+  const copies = new WeightCopies();
   return inOrder(
-    specs.map((s, i) => (after: Promise<unknown>) => make(s, rngs[i]!, { pool: pooled, after })),
+    specs.map((s, i) => (after: Promise<unknown>) => make(s, rngs[i]!, { pool: pooled, after, copies })),
     inFlight(pooled),
   );
 }
@@ -143,8 +145,9 @@ export async function refreshTargets(
   const rngs = refreshing.map(() => (portable ? ctx.rng.fork() : ctx.rng));
   let results: { changed: number; bindingsStale: boolean }[];
   if (pooled) {
+    const copies = new WeightCopies();
     results = await inOrder(
-      refreshing.map((t, i) => (after: Promise<unknown>) => t.refresh!({ ...base, rng: rngs[i]!, selection: { pool: pooled, after } })),
+      refreshing.map((t, i) => (after: Promise<unknown>) => t.refresh!({ ...base, rng: rngs[i]!, selection: { pool: pooled, after, copies } })),
       inFlight(pooled),
     );
   } else {
