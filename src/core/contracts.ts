@@ -128,7 +128,7 @@ export interface MaskSelection {
   readonly pool: TaskPool;
   readonly after: Promise<unknown>;
   /** Reusable copies of the weights sent to the pool, shared by one batch's selections. */
-  readonly copies?: MaskCopies;
+  readonly copies: MaskCopies;
 }
 
 /** Copies of weights for a pool's threads: `take` fills one (new or given back), `give` returns it. */

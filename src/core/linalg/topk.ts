@@ -83,9 +83,8 @@ const SAMPLES = 8192;
  * The k largest scores' indices (0 < k < n), ascending, for large inputs, in one pass over the
  * scores. A fixed-seed sample brackets the threshold (the k-th largest score) by [lo, hi]; the pass
  * (which also rejects NaN) writes the indices of the scores above hi straight into the result, in
- * index order, and keeps the (index, score) pairs inside the bracket; a selection over the kept
- * scores finds the threshold (a quickselect, or for float32 magnitudes a histogram of their bits
- * first), and a backward merge places the kept indices whose scores exceed it, plus the
+ * index order, and keeps the (index, score) pairs inside the bracket; a quickselect over the kept
+ * scores finds the threshold, and a backward merge places the kept indices whose scores exceed it, plus the
  * lowest-indexed ones equal to it, among the indices above hi. Every score equal to the
  * threshold lies inside the bracket, so the tie rule is decided among the kept pairs alone. Scores
  * are |values| (or values) computed on the fly: no n-sized copy. Undefined, without a throw, when
@@ -139,81 +138,28 @@ function sampledSelect(values: Scores, k: number, abs: boolean): Int32Array | un
   if (!(need >= 1 && need <= inside)) return undefined;
   // the threshold is the bracketed score of rank `need` from the top; the result takes the kept
   // indices whose scores exceed it and the lowest-indexed ones equal to it, `need` in all
+  const scores = kept.val.subarray(0, inside) as Scores;
+  const threshold = kthSmallest(scores.slice() as Scores, inside - need);
   const sel = new Int32Array(need);
-  if (abs && kept.val instanceof Float32Array) {
-    const mags = kept.val.subarray(0, inside);
-    const threshold = kthSmallestMagnitude32(mags, inside - need, lo, hi);
-    takeMagnitudes32(mags, kept.idx, threshold, sel);
-  } else {
-    const scores = kept.val.subarray(0, inside) as Scores;
-    const threshold = kthSmallest(scores.slice() as Scores, inside - need);
-    takeScores(scores, kept.idx, threshold, sel);
+  let ties = need;
+  for (let j = 0; j < inside; j++) if (scores[j]! > threshold) ties--;
+  for (let j = 0, c = 0; c < need; j++) {
+    const x = scores[j]!;
+    if (x > threshold || (x === threshold && ties-- > 0)) sel[c++] = kept.idx[j]!;
   }
   mergeInto(out, above, sel);
   return out;
 }
 
 /**
- * Fills `sel` (ascending) with the indices `idx[j]` whose scores `scores[j]` exceed `threshold`,
- * then with the lowest-indexed ones equal to it until `sel` is full.
- */
-function takeScores(scores: Scores, idx: Int32Array, threshold: number, sel: Int32Array): void {
-  const m = scores.length;
-  let greater = 0;
-  for (let j = 0; j < m; j++) if (scores[j]! > threshold) greater++;
-  const need = sel.length;
-  let ties = need - greater;
-  let c = 0;
-  for (let j = 0; j < m && c < need; j++) {
-    const x = scores[j]!;
-    if (x > threshold || (x === threshold && ties-- > 0)) sel[c++] = idx[j]!;
-  }
-}
-
-/**
- * takeScores for non-negative float32 magnitudes, by their bits (ordered as the values are), with
- * no data-dependent branch: about half the kept scores exceed the threshold, in no pattern a
- * branch predictor could learn.
- */
-function takeMagnitudes32(mags: Float32Array, idx: Int32Array, threshold: number, sel: Int32Array): void {
-  const m = mags.length;
-  const keys = new Int32Array(mags.buffer, mags.byteOffset, m);
-  const t = float32Bits(threshold);
-  // keys and t lie in [0, 2^31), so t − key is an exact int32, negative exactly when key > t
-  let greater = 0;
-  for (let j = 0; j < m; j++) greater += (t - keys[j]!) >>> 31;
-  const need = sel.length;
-  let ties = need - greater;
-  let c = 0;
-  for (let j = 0; j < m && c < need; j++) {
-    const key = keys[j]!;
-    const gt = (t - key) >>> 31;
-    const eq = ((key ^ t) - 1) >>> 31; // key ^ t is 0 exactly when key = t, else in (0, 2^31)
-    const tie = eq & ((0 - ties) >>> 31); // an equal score while ties remain to be taken
-    sel[c] = idx[j]!;
-    c += gt | tie;
-    ties -= tie;
-  }
-}
-
-/**
  * Merges `sel` (ascending) into out[0, above) (ascending) so that `out`, of length above +
- * sel.length, is ascending; the two hold distinct indices. Backward and in place, with no
- * data-dependent branch: the larger of the two tails moves to the end.
+ * sel.length, is ascending; the two hold distinct indices. Backward and in place: the larger of
+ * the two tails moves to the end.
  */
 function mergeInto(out: Int32Array, above: number, sel: Int32Array): void {
   let a = above - 1;
   let b = sel.length - 1;
-  let w = out.length - 1;
-  while (a >= 0 && b >= 0) {
-    const x = out[a]!;
-    const y = sel[b]!;
-    const fromOut = (y - x) >>> 31; // 1 when x > y (indices lie in [0, 2^31))
-    out[w--] = y + ((x - y) & -fromOut);
-    a -= fromOut;
-    b -= 1 - fromOut;
-  }
-  while (b >= 0) out[w--] = sel[b--]!;
+  for (let w = out.length - 1; b >= 0; w--) out[w] = a >= 0 && out[a]! > sel[b]! ? out[a--]! : sel[b--]!;
   // what is left of out[0, above) is already in place
 }
 
@@ -288,32 +234,6 @@ const bitsView = new Int32Array(bitsScratch.buffer);
 function float32Bits(x: number): number {
   bitsScratch[0] = x;
   return bitsView[0]!;
-}
-
-const BUCKETS = 2048;
-
-/**
- * Value at ascending rank `target` of `mags`, non-negative float32 values in [lo, hi] (either end
- * possibly infinite), not reordered: a histogram of their bits (ordered as the values are) finds
- * the bucket holding that rank, and a quickselect over that bucket's values alone finds the value.
- * Unlike a quickselect over all of them, the histogram's loops have no data-dependent branches.
- */
-function kthSmallestMagnitude32(mags: Float32Array, target: number, lo: number, hi: number): number {
-  const m = mags.length;
-  const keys = new Int32Array(mags.buffer, mags.byteOffset, m);
-  const base = lo === -Infinity ? 0 : float32Bits(lo);
-  const range = (hi === Infinity ? INF_BITS : float32Bits(hi)) - base;
-  let shift = 0;
-  while (range >>> shift >= BUCKETS) shift++;
-  const hist = new Int32Array(BUCKETS);
-  for (let j = 0; j < m; j++) hist[(keys[j]! - base) >>> shift]!++;
-  let b = 0;
-  let below = 0;
-  while (below + hist[b]! <= target) below += hist[b++]!;
-  const bucket = new Float32Array(hist[b]!);
-  let c = 0;
-  for (let j = 0; j < m; j++) if ((keys[j]! - base) >>> shift === b) bucket[c++] = mags[j]!;
-  return kthSmallest(bucket, target - below);
 }
 
 /**

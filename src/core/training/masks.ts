@@ -25,10 +25,10 @@ export async function selectMask(
 ): Promise<Int32Array> {
   const portable = ctx.selection ? strategy.portable?.() : undefined;
   if (ctx.selection && portable) {
-    const copy = ctx.selection.copies?.take(weight) ?? weight.slice();
+    const copy = ctx.selection.copies.take(weight);
     const task: MaskTask = { strategy: portable, name, weight: copy, rows, cols, budget, step: ctx.step, rng: ctx.rng.getState() };
     const settled = ctx.selection.pool.run<MaskTaskResult>({ ...MASK_TASK, options: task }, [copy.buffer as ArrayBuffer]).then(
-      (r) => (ctx.selection!.copies?.give(r.weight), { v: r.mask }),
+      (r) => (ctx.selection!.copies.give(r.weight), { v: r.mask }),
       (e: unknown) => ({ e }),
     );
     // an earlier target that failed stops this one too (as the sequential loop would have)
